@@ -1,0 +1,63 @@
+/* pgcdc/slot.h - logical replication slots: create with an exported snapshot,
+ * reuse, and detect a slot that vanished or was recreated (a gap). */
+#ifndef PGCDC_SLOT_H
+#define PGCDC_SLOT_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+#include "pgcdc/error.h"
+#include "pgcdc/lsn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PGCDC_SLOT_NAME_MAX 63
+
+typedef struct pgcdc_slot_info {
+    char name[PGCDC_SLOT_NAME_MAX + 1];
+    char plugin[64];
+    char database[64];
+    bool temporary;
+    bool active;
+    bool two_phase;
+    pgcdc_lsn restart_lsn;
+    pgcdc_lsn confirmed_flush_lsn;
+} pgcdc_slot_info;
+
+typedef struct pgcdc_slot_created {
+    char name[PGCDC_SLOT_NAME_MAX + 1];
+    pgcdc_lsn consistent_point;
+    char snapshot_name[64]; /* valid until the next command on the replication connection */
+} pgcdc_slot_created;
+
+/* Valid slot name: 1..63 chars of [a-z0-9_]. */
+bool pgcdc_slot_name_valid(const char *name);
+
+/* Writes a new unique name "<prefix>_<hex>" of at most 63 chars into out.
+ * prefix NULL means "pgcdc"; a prefix is lower-cased and cut to fit. */
+void pgcdc_slot_generate_name(const char *prefix, char out[PGCDC_SLOT_NAME_MAX + 1]);
+
+/* Looks the slot up via pg_replication_slots on a normal or replication=database
+ * connection. PGCDC_ENOTFOUND if there is none. */
+pgcdc_code pgcdc_slot_lookup(PGconn *conn, const char *name, pgcdc_slot_info *out, pgcdc_error *err);
+
+/* CREATE_REPLICATION_SLOT name LOGICAL pgoutput with an exported snapshot, on a
+ * replication=database connection (two_phase needs PG 15+). */
+pgcdc_code pgcdc_slot_create(PGconn *repl_conn, const char *name, bool two_phase,
+                             pgcdc_slot_created *out, pgcdc_error *err);
+
+pgcdc_code pgcdc_slot_drop(PGconn *conn, const char *name, pgcdc_error *err);
+
+/* Decides whether streaming from this slot can continue without loss, given
+ * the position we hold as durably applied (PGCDC_INVALID_LSN: nothing yet).
+ * PGCDC_EGAP when the slot's confirmed position is past durable_lsn (the slot
+ * was recreated or advanced by someone else: changes in between are gone),
+ * PGCDC_ENOTFOUND via slot==NULL when we had a position but the slot vanished. */
+pgcdc_code pgcdc_slot_check_continuity(const pgcdc_slot_info *slot, pgcdc_lsn durable_lsn,
+                                       pgcdc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,79 @@
+/* pgcdc/stream.h - the logical replication stream: START_REPLICATION with the
+ * highest pgoutput proto_version the server speaks, XLogData out, standby status
+ * updates in. The flush position reported to the server is exactly what the
+ * caller has declared durable, never more. */
+#ifndef PGCDC_STREAM_H
+#define PGCDC_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pgcdc/source.h"
+#include "pgcdc/lsn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pgcdc_stream pgcdc_stream;
+
+typedef struct pgcdc_stream_options {
+    const char *slot_name;          /* required */
+    const char *publication_names;  /* required: comma-separated publication names */
+    pgcdc_lsn start_lsn;            /* 0: from the slot's confirmed position */
+    int proto_version;              /* 0: highest for the server (1 on 10-13, 2 on 14, 3 on 15, 4 on 16+) */
+    bool binary;                    /* ask for binary tuple values (14+) */
+    bool no_messages;               /* do not ask for logical messages (asked on 14+ by default) */
+    bool no_streaming;              /* do not stream in-progress transactions (streamed on 14+ by default) */
+    bool two_phase;                 /* decode prepared transactions at PREPARE (15+, slot must allow it) */
+    int status_interval_ms;         /* standby status update period; 0 = 10000 */
+    int heartbeat_interval_ms;      /* 0 = off; else pg_logical_emit_message on a side connection
+                                       when the stream was quiet that long */
+} pgcdc_stream_options;
+
+typedef struct pgcdc_stream_msg {
+    const uint8_t *data;  /* pgoutput payload; valid until the next pgcdc_stream_read */
+    size_t len;
+    pgcdc_lsn wal_start;  /* XLogData dataStart */
+    pgcdc_lsn wal_end;    /* XLogData walEnd */
+    int64_t send_time;    /* server clock, microseconds since 2000-01-01 */
+} pgcdc_stream_msg;
+
+/* Connects (replication=database) and starts streaming. */
+pgcdc_code pgcdc_stream_open(const pgcdc_source_config *cfg, const pgcdc_stream_options *opt,
+                             pgcdc_stream **out, pgcdc_error *err);
+
+/* Waits up to timeout_ms for the next XLogData message. Keepalives are
+ * answered inside; a status update is sent whenever the interval passed or the
+ * server asked, even if the caller is in the middle of a huge transaction (each
+ * call checks the timer). PGCDC_ETIMEOUT if nothing came; PGCDC_ECONNECT if the
+ * connection was lost (interim: reopen and resume from the durable position). */
+pgcdc_code pgcdc_stream_read(pgcdc_stream *s, int timeout_ms, pgcdc_stream_msg *msg, pgcdc_error *err);
+
+/* Declares everything up to lsn durably applied (the commit end LSN of the
+ * last durable transaction). all_durable=true also says nothing received is
+ * still in flight, which lets an idle stream confirm the keepalive's WAL end
+ * so a quiet slot does not pin WAL. Never moves the position backwards. */
+void pgcdc_stream_set_durable(pgcdc_stream *s, pgcdc_lsn lsn, bool all_durable);
+
+/* Sends a standby status update now (reply requested if ask_reply). */
+pgcdc_code pgcdc_stream_send_status(pgcdc_stream *s, bool ask_reply, pgcdc_error *err);
+
+int pgcdc_stream_proto_version(const pgcdc_stream *s);
+int pgcdc_stream_server_major(const pgcdc_stream *s);
+bool pgcdc_stream_streaming_enabled(const pgcdc_stream *s);
+/* The flush position last sent to the server. */
+pgcdc_lsn pgcdc_stream_confirmed(const pgcdc_stream *s);
+/* Highest WAL end seen in XLogData or keepalives. */
+pgcdc_lsn pgcdc_stream_server_wal_end(const pgcdc_stream *s);
+
+/* Sends a final status update with the durable position, then CopyDone, and closes. */
+void pgcdc_stream_close(pgcdc_stream *s);
+
+/* Highest proto_version a server of this major version speaks. */
+int pgcdc_proto_version_for_server(int server_major);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,61 @@
+/* error.c - filling pgcdc_error records. */
+#include "pgcdc/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+pgcdc_code pgcdc_error_set(pgcdc_error *err, pgcdc_code code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
+
+pgcdc_code pgcdc_error_prefix(pgcdc_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return PGCDC_OK;
+    char prefix[PGCDC_ERROR_MAX];
+    char old[PGCDC_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->message, sizeof old);
+    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    return err->code;
+}
+
+void pgcdc_error_clear(pgcdc_error *err)
+{
+    if (err) {
+        err->code = PGCDC_OK;
+        err->message[0] = '\0';
+    }
+}
+
+const char *pgcdc_code_name(pgcdc_code code)
+{
+    switch (code) {
+    case PGCDC_OK: return "OK";
+    case PGCDC_EINVAL: return "EINVAL";
+    case PGCDC_ECONNECT: return "ECONNECT";
+    case PGCDC_EPREFLIGHT: return "EPREFLIGHT";
+    case PGCDC_EPROTOCOL: return "EPROTOCOL";
+    case PGCDC_EIO: return "EIO";
+    case PGCDC_ENOMEM: return "ENOMEM";
+    case PGCDC_EGAP: return "EGAP";
+    case PGCDC_EUNSUPPORTED: return "EUNSUPPORTED";
+    case PGCDC_EVALUE: return "EVALUE";
+    case PGCDC_ESQL: return "ESQL";
+    case PGCDC_ETIMEOUT: return "ETIMEOUT";
+    case PGCDC_ENOTFOUND: return "ENOTFOUND";
+    }
+    return "UNKNOWN";
+}

@@ -1,0 +1,57 @@
+/* test_common.c - LSN text form, the growable buffer, error records. */
+#include "pgcdc/buf.h"
+#include "pgcdc/error.h"
+#include "pgcdc/lsn.h"
+#include "check.h"
+
+static void test_lsn(void)
+{
+    char s[PGCDC_LSN_STRLEN];
+    pgcdc_lsn l = 0;
+    CHECK_STR(pgcdc_lsn_format(0x16B3748ULL, s), "0/16B3748");
+    CHECK_STR(pgcdc_lsn_format(0xFFFFFFFF00000001ULL, s), "FFFFFFFF/1");
+    CHECK_INT(pgcdc_lsn_parse("0/16B3748", &l), 0);
+    CHECK(l == 0x16B3748ULL);
+    CHECK_INT(pgcdc_lsn_parse("1A/ff", &l), 0);
+    CHECK(l == ((0x1AULL << 32) | 0xff));
+    CHECK_INT(pgcdc_lsn_parse("", &l), -1);
+    CHECK_INT(pgcdc_lsn_parse("0/", &l), -1);
+    CHECK_INT(pgcdc_lsn_parse("0/1x", &l), -1);
+    CHECK_INT(pgcdc_lsn_parse("123456789/0", &l), -1);
+}
+
+static void test_buf(void)
+{
+    pgcdc_buf b = PGCDC_BUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        pgcdc_buf_printf(&b, "%d,", i);
+    CHECK(b.len == strlen(b.data));
+    CHECK(strncmp(b.data, "0,1,2,", 6) == 0);
+    CHECK(b.data[b.len] == '\0');
+    pgcdc_buf_reset(&b);
+    CHECK_INT(b.len, 0);
+    pgcdc_buf_append(&b, "a\0b", 3);
+    CHECK_INT(b.len, 3);
+    CHECK(b.data[1] == '\0' && b.data[2] == 'b');
+    pgcdc_buf_free(&b);
+    CHECK(b.data == NULL);
+}
+
+static void test_error(void)
+{
+    pgcdc_error e;
+    CHECK_INT(pgcdc_error_set(&e, PGCDC_EINVAL, "bad %s", "thing"), PGCDC_EINVAL);
+    CHECK_STR(e.message, "bad thing");
+    pgcdc_error_prefix(&e, "while %s", "testing");
+    CHECK_STR(e.message, "while testing: bad thing");
+    CHECK_INT(pgcdc_error_set(NULL, PGCDC_EIO, "ignored"), PGCDC_EIO);
+    CHECK_STR(pgcdc_code_name(PGCDC_EGAP), "EGAP");
+}
+
+int main(void)
+{
+    test_lsn();
+    test_buf();
+    test_error();
+    return pgt_done("test_common");
+}

@@ -1,0 +1,148 @@
+/* pgt.c - throwaway PostgreSQL clusters for the C tests. Starting and stopping
+ * is done by pg-cluster.sh so that scripts, the quickstart and Java tests share it. */
+#include "pgt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pgt_checks;
+int pgt_failures;
+
+int pgt_done(const char *name)
+{
+    printf("%s: %d checks, %d failed\n", name, pgt_checks, pgt_failures);
+    if (pgt_checks == 0) {
+        fprintf(stderr, "%s: no check ran\n", name);
+        return 1;
+    }
+    return pgt_failures ? 1 : 0;
+}
+
+int pgt_major(void)
+{
+    const char *v = getenv("PGCDC_TEST_PG_VERSION");
+    return v && *v ? atoi(v) : 15;
+}
+
+void pgt_cluster_start(pgt_cluster *c, int major, const char *extra)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' start %d %s", PGT_CLUSTER_SCRIPT, major, extra ? extra : "");
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        perror("popen pg-cluster.sh");
+        exit(1);
+    }
+    memset(c, 0, sizeof *c);
+    c->major = major;
+    int n = fscanf(p, "%d %511s", &c->port, c->dir);
+    int rc = pclose(p);
+    if (n != 2 || rc != 0) {
+        fprintf(stderr, "pgt: could not start a PostgreSQL %d cluster (see the message above)\n", major);
+        exit(1);
+    }
+}
+
+void pgt_cluster_stop(pgt_cluster *c)
+{
+    if (!c->dir[0])
+        return;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' stop '%s'", PGT_CLUSTER_SCRIPT, c->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "pgt: stopping cluster %s failed\n", c->dir);
+    c->dir[0] = '\0';
+}
+
+void pgt_conninfo(const pgt_cluster *c, const char *dbname, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "host=127.0.0.1 port=%d dbname=%s user=postgres", c->port, dbname ? dbname : "postgres");
+}
+
+void pgt_jdbc_url(const pgt_cluster *c, const char *dbname, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "jdbc:postgresql://127.0.0.1:%d/%s", c->port, dbname ? dbname : "postgres");
+}
+
+PGconn *pgt_connect(const pgt_cluster *c, const char *dbname)
+{
+    char ci[256];
+    pgt_conninfo(c, dbname, ci, sizeof ci);
+    PGconn *conn = PQconnectdb(ci);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "pgt: connect %s: %s", ci, PQerrorMessage(conn));
+        exit(1);
+    }
+    PQsetNoticeProcessor(conn, NULL, NULL);
+    return conn;
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *s = malloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+static PGresult *run(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+void pgt_exec(PGconn *conn, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = vformat(fmt, ap);
+    va_end(ap);
+    PGresult *r = run(conn, sql);
+    if (!r) {
+        fprintf(stderr, "pgt: SQL failed: %s\n  %s", sql, PQerrorMessage(conn));
+        exit(1);
+    }
+    PQclear(r);
+    free(sql);
+}
+
+int pgt_try_exec(PGconn *conn, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = vformat(fmt, ap);
+    va_end(ap);
+    PGresult *r = run(conn, sql);
+    free(sql);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+char *pgt_query_value(PGconn *conn, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = vformat(fmt, ap);
+    va_end(ap);
+    PGresult *r = run(conn, sql);
+    if (!r) {
+        fprintf(stderr, "pgt: SQL failed: %s\n  %s", sql, PQerrorMessage(conn));
+        exit(1);
+    }
+    char *v = strdup(PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    free(sql);
+    return v;
+}
