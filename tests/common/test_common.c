@@ -1,8 +1,10 @@
 /* test_common.c - LSN text form, the growable buffer, error records. */
+#include "pgcdc/arena.h"
 #include "pgcdc/buf.h"
 #include "pgcdc/error.h"
 #include "pgcdc/lsn.h"
 #include "check.h"
+#include <stdint.h>
 
 static void test_lsn(void)
 {
@@ -48,8 +50,30 @@ static void test_error(void)
     CHECK_STR(pgcdc_code_name(PGCDC_EGAP), "EGAP");
 }
 
+static void test_arena(void)
+{
+    pgcdc_arena a;
+    pgcdc_arena_init(&a, 128);
+    char *first = pgcdc_arena_strdup(&a, "hello");
+    CHECK_STR(first, "hello");
+    for (int i = 0; i < 100; i++) {
+        char *p = pgcdc_arena_alloc(&a, 40);
+        CHECK(((uintptr_t)p & 7) == 0);
+        memset(p, 'x', 40);
+    }
+    CHECK_STR(first, "hello"); /* earlier allocations survive later blocks */
+    char *big = pgcdc_arena_alloc(&a, 10000); /* bigger than a block */
+    CHECK(big != NULL);
+    memset(big, 0, 10000);
+    pgcdc_arena_reset(&a);
+    CHECK_INT(a.used_bytes, 0);
+    CHECK_STR(pgcdc_arena_strndup(&a, "abcdef", 3), "abc");
+    pgcdc_arena_free(&a);
+}
+
 int main(void)
 {
+    test_arena();
     test_lsn();
     test_buf();
     test_error();

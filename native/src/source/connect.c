@@ -1,0 +1,1 @@
+/* connect.c - to be written. */

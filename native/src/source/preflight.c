@@ -1,0 +1,1 @@
+/* preflight.c - to be written. */

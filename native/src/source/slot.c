@@ -1,0 +1,1 @@
+/* slot.c - to be written. */
