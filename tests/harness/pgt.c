@@ -26,8 +26,24 @@ int pgt_major(void)
     return v && *v ? atoi(v) : 15;
 }
 
+/* Clusters still running at exit (a failed check may exit early) are stopped then. */
+#define PGT_MAX_CLUSTERS 8
+static pgt_cluster *running[PGT_MAX_CLUSTERS];
+
+static void stop_running_clusters(void)
+{
+    for (int i = 0; i < PGT_MAX_CLUSTERS; i++)
+        if (running[i])
+            pgt_cluster_stop(running[i]);
+}
+
 void pgt_cluster_start(pgt_cluster *c, int major, const char *extra)
 {
+    static int registered;
+    if (!registered) {
+        atexit(stop_running_clusters);
+        registered = 1;
+    }
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "'%s' start %d %s", PGT_CLUSTER_SCRIPT, major, extra ? extra : "");
     FILE *p = popen(cmd, "r");
@@ -43,10 +59,19 @@ void pgt_cluster_start(pgt_cluster *c, int major, const char *extra)
         fprintf(stderr, "pgt: could not start a PostgreSQL %d cluster (see the message above)\n", major);
         exit(1);
     }
+    for (int i = 0; i < PGT_MAX_CLUSTERS; i++) {
+        if (!running[i]) {
+            running[i] = c;
+            break;
+        }
+    }
 }
 
 void pgt_cluster_stop(pgt_cluster *c)
 {
+    for (int i = 0; i < PGT_MAX_CLUSTERS; i++)
+        if (running[i] == c)
+            running[i] = NULL;
     if (!c->dir[0])
         return;
     char cmd[1024];

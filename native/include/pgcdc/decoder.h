@@ -99,7 +99,8 @@ typedef struct pgcdc_txn {
 typedef enum pgcdc_event_kind {
     PGCDC_EV_BEGIN = 1,
     PGCDC_EV_COMMIT,
-    PGCDC_EV_RELATION,           /* a Relation message: first sight (diff NULL) or a changed shape */
+    PGCDC_EV_RELATION,           /* a Relation message: first sight (diff NULL) or a changed shape;
+                                    the same shape announced again is not reported */
     PGCDC_EV_TYPE,               /* a Type message (custom type's name) */
     PGCDC_EV_INSERT,
     PGCDC_EV_UPDATE,
