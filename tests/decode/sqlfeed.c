@@ -40,14 +40,35 @@ pgcdc_code sqlfeed_drain(PGconn *conn, const char *slot, const char *options, pg
         fprintf(stderr, "sqlfeed: %s\n  %s", sql, PQerrorMessage(conn));
         exit(1);
     }
+    /* With PGCDC_FUZZ_CORPUS_OUT set, the messages are also written as a seed
+     * for tests/fuzz (options byte, then [u16 length][message] up to 64 KiB). */
+    FILE *seed = NULL;
+    const char *seed_dir = getenv("PGCDC_FUZZ_CORPUS_OUT");
+    if (seed_dir) {
+        static int nseed;
+        char path[1024];
+        const char *v = getenv("PGCDC_TEST_PG_VERSION");
+        snprintf(path, sizeof path, "%s/seed-pg%s-%s-%d", seed_dir, v ? v : "", slot, nseed++);
+        if ((seed = fopen(path, "wb")))
+            fputc(2, seed);
+    }
+    long seed_bytes = 1;
     pgcdc_code rc = PGCDC_OK;
     for (int i = 0; i < PQntuples(r) && rc == PGCDC_OK; i++) {
         const char *data = PQgetvalue(r, i, 1);
         int len = PQgetlength(r, i, 1);
         if (len > 0)
             log->kinds_seen[(unsigned char)data[0]]++;
+        if (seed && len < 65536 && seed_bytes + len + 2 <= 65536) {
+            fputc(len >> 8, seed);
+            fputc(len & 0xff, seed);
+            fwrite(data, 1, (size_t)len, seed);
+            seed_bytes += len + 2;
+        }
         rc = pgcdc_decoder_feed(dec, (const uint8_t *)data, (size_t)len, be64(PQgetvalue(r, i, 0)), err);
     }
+    if (seed)
+        fclose(seed);
     PQclear(r);
     return rc;
 }

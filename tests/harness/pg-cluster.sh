@@ -36,6 +36,8 @@ bindir_for() {
 }
 
 cmd="${1:-}"; shift || true
+# The server user may not be able to read the caller's working directory.
+cd /
 case "$cmd" in
 bindir)
   bindir_for "$1"
