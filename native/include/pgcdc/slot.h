@@ -23,6 +23,9 @@ typedef struct pgcdc_slot_info {
     bool two_phase;
     pgcdc_lsn restart_lsn;
     pgcdc_lsn confirmed_flush_lsn;
+    bool lost;                  /* the WAL it needs was removed (wal_status 'lost', PG 13+),
+                                   or it was invalidated (no restart_lsn): unusable */
+    char lookup_database[64];   /* database of the connection that looked it up ("" unknown) */
 } pgcdc_slot_info;
 
 typedef struct pgcdc_slot_created {
@@ -51,9 +54,17 @@ pgcdc_code pgcdc_slot_drop(PGconn *conn, const char *name, pgcdc_error *err);
 
 /* Decides whether streaming from this slot can continue without loss, given
  * the position we hold as durably applied (PGCDC_INVALID_LSN: nothing yet).
- * PGCDC_EGAP when the slot's confirmed position is past durable_lsn (the slot
- * was recreated or advanced by someone else: changes in between are gone),
- * PGCDC_ENOTFOUND via slot==NULL when we had a position but the slot vanished. */
+ * slot is the lookup result, NULL when pgcdc_slot_lookup found none.
+ *  - slot NULL and durable_lsn valid: PGCDC_EGAP (the slot vanished: changes
+ *    since durable_lsn are lost); slot NULL, no durable position:
+ *    PGCDC_ENOTFOUND (nothing to continue: create the slot).
+ *  - confirmed_flush_lsn past a valid durable_lsn: PGCDC_EGAP (the slot was
+ *    recreated or advanced by someone else: changes in between are gone).
+ *  - the slot lost its WAL (invalidated): PGCDC_EGAP.
+ *  - plugin not pgoutput, or the slot belongs to another database than the
+ *    one it was looked up from: PGCDC_EINVAL.
+ * Never "continue silently": every EGAP message says what was lost and that
+ * the affected tables must be snapshotted again. */
 pgcdc_code pgcdc_slot_check_continuity(const pgcdc_slot_info *slot, pgcdc_lsn durable_lsn,
                                        pgcdc_error *err);
 

@@ -31,6 +31,15 @@ typedef struct pgcdc_source_config {
     char *password;        /* PostgreSQL Password (sensitive; overrides one in the URL) */
     char *publication;     /* Publication Name */
     char *slot_name;       /* Replication Slot Name, NULL = generate */
+
+    /* Private to config.c: the parameter values keys/values are rebuilt from,
+     * so that SSL Mode and SSL Root Certificate win over the URL whatever
+     * order the parameters are set in. Do not read them elsewhere. */
+    char *url;             /* PostgreSQL Connection URL as given (may hold a password) */
+    char *ssl_mode;        /* SSL Mode, normalised ("verify-full"); NULL = the URL's */
+    char *ssl_root_cert;   /* SSL Root Certificate as a file path; NULL = the URL's */
+    char *root_cert_tmp;   /* private 0600 file holding PEM text given as SSL Root
+                              Certificate; removed by pgcdc_source_config_free */
 } pgcdc_source_config;
 
 /* Names of the parameters pgcdc_source_config_set accepts (Openflow names). */
@@ -46,11 +55,22 @@ typedef struct pgcdc_source_config {
 void pgcdc_source_config_init(pgcdc_source_config *cfg);
 void pgcdc_source_config_free(pgcdc_source_config *cfg);
 
-/* Sets one parameter by its Openflow name. Empty value = not set.
- * Unknown name or malformed value: PGCDC_EINVAL with a message naming the
- * parameter and what is wrong (never echoing a password). */
+/* Sets one parameter by its Openflow name (case and surrounding blanks are
+ * forgiven). Empty value = not set; values other than the password are
+ * trimmed. Unknown name or malformed value: PGCDC_EINVAL with a message naming
+ * the parameter and what is wrong (never echoing a password; an unknown name
+ * gets the closest known one suggested). On failure cfg keeps its old value.
+ * SSL Root Certificate takes a file path or the PEM text itself (written to a
+ * private temp file). A database is required in the URL (validate). */
 pgcdc_code pgcdc_source_config_set(pgcdc_source_config *cfg, const char *name, const char *value,
                                    pgcdc_error *err);
+
+/* The value of libpq keyword key in cfg->keys ("host", "dbname", ...), NULL if unset. */
+const char *pgcdc_source_config_get(const pgcdc_source_config *cfg, const char *key);
+
+/* libpq's spelling of an SSL mode given in any case, with '_' or '-'
+ * ("VERIFY_FULL" -> "verify-full"); NULL if it is none of the six. */
+const char *pgcdc_sslmode_normalize(const char *s);
 
 /* Checks that everything required is present and consistent. */
 pgcdc_code pgcdc_source_config_validate(const pgcdc_source_config *cfg, pgcdc_error *err);
@@ -67,6 +87,11 @@ pgcdc_code pgcdc_source_connect(const pgcdc_source_config *cfg, bool replication
 
 /* Server major version (10, 11, ... 18) of an open connection. */
 int pgcdc_server_major(PGconn *conn);
+
+/* Replaces every occurrence of the configured password (the Password
+ * parameter or one from the URL) in text, a NUL-terminated string in a buffer
+ * of size bytes, with "********": for any message that may quote libpq. */
+void pgcdc_source_scrub_secret(const pgcdc_source_config *cfg, char *text, size_t size);
 
 #ifdef __cplusplus
 }

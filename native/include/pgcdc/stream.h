@@ -17,10 +17,15 @@ extern "C" {
 
 typedef struct pgcdc_stream pgcdc_stream;
 
+/* Prefix of the heartbeat logical messages (pg_logical_emit_message, not
+ * transactional, empty content): the decoder may drop them. */
+#define PGCDC_STREAM_HEARTBEAT_PREFIX "pgcdc_heartbeat"
+
 typedef struct pgcdc_stream_options {
     const char *slot_name;          /* required */
     const char *publication_names;  /* required: comma-separated publication names */
-    pgcdc_lsn start_lsn;            /* 0: from the slot's confirmed position */
+    pgcdc_lsn start_lsn;            /* 0: from the slot's confirmed position; else the durable
+                                       position to resume from (also the initial durable position) */
     int proto_version;              /* 0: highest for the server (1 on 10-13, 2 on 14, 3 on 15, 4 on 16+) */
     bool binary;                    /* ask for binary tuple values (14+) */
     bool no_messages;               /* do not ask for logical messages (asked on 14+ by default) */
@@ -43,7 +48,7 @@ typedef struct pgcdc_stream_msg {
 pgcdc_code pgcdc_stream_open(const pgcdc_source_config *cfg, const pgcdc_stream_options *opt,
                              pgcdc_stream **out, pgcdc_error *err);
 
-/* Waits up to timeout_ms for the next XLogData message. Keepalives are
+/* Waits up to timeout_ms (< 0: no limit) for the next XLogData message. Keepalives are
  * answered inside; a status update is sent whenever the interval passed or the
  * server asked, even if the caller is in the middle of a huge transaction (each
  * call checks the timer). PGCDC_ETIMEOUT if nothing came; PGCDC_ECONNECT if the
@@ -53,16 +58,32 @@ pgcdc_code pgcdc_stream_read(pgcdc_stream *s, int timeout_ms, pgcdc_stream_msg *
 /* Declares everything up to lsn durably applied (the commit end LSN of the
  * last durable transaction). all_durable=true also says nothing received is
  * still in flight, which lets an idle stream confirm the keepalive's WAL end
- * so a quiet slot does not pin WAL. Never moves the position backwards. */
+ * so a quiet slot does not pin WAL. Never moves the position backwards.
+ *
+ * all_durable must be false while any message returned so far is not yet
+ * durable, including the chunks of a streamed in-progress transaction
+ * (Stream Start .. Stream Commit). Every XLogData received after the call
+ * withdraws all_durable until the caller declares it again, so the flush sent
+ * never passes data the caller has not declared durable.
+ *
+ * Because an idle stream may confirm more than lsn, persist
+ * pgcdc_stream_confirmed() as the durable position when nothing is in
+ * flight; otherwise the next pgcdc_slot_check_continuity would see the slot
+ * past the stored position and report a gap. */
 void pgcdc_stream_set_durable(pgcdc_stream *s, pgcdc_lsn lsn, bool all_durable);
 
-/* Sends a standby status update now (reply requested if ask_reply). */
+/* Sends a standby status update now (reply requested if ask_reply):
+ * write = the highest WAL position received (XLogData or keepalive), flush =
+ * apply = the durable position (see set_durable). The server advances the
+ * slot from flush only; write feeds pg_stat_replication. */
 pgcdc_code pgcdc_stream_send_status(pgcdc_stream *s, bool ask_reply, pgcdc_error *err);
 
 int pgcdc_stream_proto_version(const pgcdc_stream *s);
 int pgcdc_stream_server_major(const pgcdc_stream *s);
 bool pgcdc_stream_streaming_enabled(const pgcdc_stream *s);
-/* The flush position last sent to the server. */
+/* The flush position last sent to the server (before the first status
+ * update: the slot's confirmed position when the stream was opened, which is
+ * never sent lower, as older servers would move the slot backwards). */
 pgcdc_lsn pgcdc_stream_confirmed(const pgcdc_stream *s);
 /* Highest WAL end seen in XLogData or keepalives. */
 pgcdc_lsn pgcdc_stream_server_wal_end(const pgcdc_stream *s);
