@@ -3,6 +3,7 @@
 #include "pgcdc/buf.h"
 #include "pgcdc/error.h"
 #include "pgcdc/lsn.h"
+#include "pgcdc/suggest.h"
 #include "check.h"
 #include <stdint.h>
 
@@ -71,8 +72,19 @@ static void test_arena(void)
     pgcdc_arena_free(&a);
 }
 
+static void test_suggest(void)
+{
+    const char *names[] = {"Publication Name", "Replication Slot Name", "PostgreSQL Username"};
+    CHECK_INT(pgcdc_edit_distance("kitten", "sitting"), 3);
+    CHECK_INT(pgcdc_edit_distance("ABC", "abc"), 0);
+    CHECK_STR(pgcdc_closest_name("Publication Nme", names, 3), "Publication Name");
+    CHECK_STR(pgcdc_closest_name("replication slot", names, 3), "Replication Slot Name");
+    CHECK(pgcdc_closest_name("Warehouse", names, 3) == NULL);
+}
+
 int main(void)
 {
+    test_suggest();
     test_arena();
     test_lsn();
     test_buf();

@@ -1,0 +1,29 @@
+/* cli.h - shared pieces of the pgcdc command-line commands. */
+#ifndef PGCDC_CLI_H
+#define PGCDC_CLI_H
+
+#include <stdbool.h>
+#include "conf_file.h"
+#include "pgcdc/source.h"
+
+typedef struct cli_options {
+    const char *config_path;
+    const char *slot;        /* tail: --slot overrides the file */
+    long max_commits;        /* tail: stop after this many transactions (0: run until stopped) */
+    double seconds;          /* tail: stop after this long (0: run until stopped) */
+} cli_options;
+
+/* Loads the file and builds the source configuration from its source section;
+ * prints the error and returns non-zero on failure. */
+int cli_load(const cli_options *o, conf_file *cf, pgcdc_source_config *src);
+
+/* Splits "Included Table Names" ("app.a, app.b") into a NULL-terminated array. */
+char **cli_table_list(const conf_file *cf, int *n);
+void cli_free_list(char **list);
+
+void cli_install_logging(void);
+
+int cmd_check(const cli_options *o);
+int cmd_tail(const cli_options *o);
+
+#endif

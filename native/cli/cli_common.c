@@ -1,0 +1,95 @@
+/* cli_common.c - configuration loading and logging for the commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pgcdc/log.h"
+
+static void log_to_stderr(void *ud, pgcdc_log_level level, const char *msg)
+{
+    (void)ud;
+    char ts[32];
+    time_t t = time(NULL);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    fprintf(stderr, "%s %-5s %s\n", ts, pgcdc_log_level_name(level), msg);
+}
+
+void cli_install_logging(void)
+{
+    const char *lvl = getenv("PGCDC_LOG_LEVEL");
+    pgcdc_log_level min = PGCDC_LOG_INFO;
+    if (lvl && strcasecmp(lvl, "debug") == 0)
+        min = PGCDC_LOG_DEBUG;
+    else if (lvl && strcasecmp(lvl, "warn") == 0)
+        min = PGCDC_LOG_WARN;
+    pgcdc_log_set_handler(log_to_stderr, NULL, min);
+}
+
+int cli_load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
+{
+    pgcdc_error err;
+    if (!o->config_path) {
+        fprintf(stderr, "pgcdc: no configuration file given; use -c FILE (see examples/walkthrough/pgcdc.conf)\n");
+        return 2;
+    }
+    if (conf_file_load(o->config_path, cf, &err) != PGCDC_OK) {
+        fprintf(stderr, "pgcdc: %s\n", err.message);
+        return 2;
+    }
+    pgcdc_source_config_init(src);
+    for (int i = 0; i < cf->nparams; i++) {
+        const conf_param *p = &cf->params[i];
+        if (p->section != CONF_SOURCE || !p->value)
+            continue;
+        if (pgcdc_source_config_set(src, p->name, p->value, &err) != PGCDC_OK) {
+            if (p->line)
+                fprintf(stderr, "pgcdc: %s:%d: %s\n", cf->path, p->line, err.message);
+            else
+                fprintf(stderr, "pgcdc: from the environment: %s\n", err.message);
+            return 2;
+        }
+    }
+    if (o->slot && pgcdc_source_config_set(src, PGCDC_P_SLOT_NAME, o->slot, &err) != PGCDC_OK) {
+        fprintf(stderr, "pgcdc: --slot: %s\n", err.message);
+        return 2;
+    }
+    if (pgcdc_source_config_validate(src, &err) != PGCDC_OK) {
+        fprintf(stderr, "pgcdc: %s: %s\n", cf->path, err.message);
+        return 2;
+    }
+    return 0;
+}
+
+char **cli_table_list(const conf_file *cf, int *n)
+{
+    const char *v = conf_get(cf, CONF_INGESTION, "Included Table Names");
+    *n = 0;
+    char **list = calloc(1, sizeof(char *));
+    if (!v)
+        return list;
+    char *copy = strdup(v), *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        char *e = tok + strlen(tok);
+        while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
+            *--e = '\0';
+        if (!*tok)
+            continue;
+        list = realloc(list, sizeof(char *) * (size_t)(*n + 2));
+        list[(*n)++] = strdup(tok);
+        list[*n] = NULL;
+    }
+    free(copy);
+    return list;
+}
+
+void cli_free_list(char **list)
+{
+    for (char **p = list; p && *p; p++)
+        free(*p);
+    free(list);
+}

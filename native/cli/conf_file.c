@@ -1,0 +1,211 @@
+/* conf_file.c - reading the three-section configuration file. */
+#include "conf_file.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgcdc/source.h"
+#include "pgcdc/suggest.h"
+
+const char *const conf_section_names[CONF_NSECTIONS] = {
+    "PostgreSQL Source Parameters",
+    "PostgreSQL Destination Parameters",
+    "PostgreSQL Ingestion Parameters",
+};
+
+/* The parameters each section knows (Openflow's names, plus the destination
+ * connection of a PostgreSQL destination). */
+static const char *const source_names[] = {
+    PGCDC_P_CONNECTION_URL, PGCDC_P_USERNAME, PGCDC_P_PASSWORD, PGCDC_P_SSL_MODE,
+    PGCDC_P_SSL_ROOT_CERT, PGCDC_P_PUBLICATION, PGCDC_P_SLOT_NAME, PGCDC_P_JDBC_DRIVER,
+};
+static const char *const destination_names[] = {
+    "Destination Type", "Destination Connection URL", "Destination Username", "Destination Password",
+    "Destination Database", "Destination Schema Pattern", "Snowflake Account Identifier",
+    "Snowflake Authentication Strategy", "Snowflake Username", "Snowflake Role", "Snowflake Private Key",
+    "Snowflake Private Key File", "Snowflake Private Key Password", "Snowflake Warehouse",
+    "Oversized Value Strategy",
+};
+static const char *const ingestion_names[] = {
+    "Included Table Names", "Included Table Regex", "Column Filter JSON", "Merge Task Schedule CRON",
+    "Object Identifier Resolution", "Ingestion Type", "Concurrent Snapshot Queries",
+};
+
+static const char *const *known_names(conf_section s, size_t *n)
+{
+    switch (s) {
+    case CONF_SOURCE: *n = sizeof source_names / sizeof *source_names; return source_names;
+    case CONF_DESTINATION: *n = sizeof destination_names / sizeof *destination_names; return destination_names;
+    default: *n = sizeof ingestion_names / sizeof *ingestion_names; return ingestion_names;
+    }
+}
+
+void conf_env_name(const char *name, char *out, size_t outlen)
+{
+    size_t j = 0;
+    j += (size_t)snprintf(out, outlen, "PGCDC_");
+    for (const char *p = name; *p && j + 1 < outlen; p++)
+        out[j++] = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+    out[j] = '\0';
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static conf_param *find(const conf_file *cf, conf_section s, const char *name)
+{
+    for (int i = 0; i < cf->nparams; i++)
+        if (cf->params[i].section == s && strcmp(cf->params[i].name, name) == 0)
+            return &cf->params[i];
+    return NULL;
+}
+
+static conf_param *add(conf_file *cf, conf_section s, const char *name)
+{
+    conf_param *p = realloc(cf->params, sizeof *p * (size_t)(cf->nparams + 1));
+    if (!p)
+        return NULL;
+    cf->params = p;
+    p = &cf->params[cf->nparams++];
+    memset(p, 0, sizeof *p);
+    p->section = s;
+    p->name = strdup(name);
+    return p;
+}
+
+static void set_value(conf_param *p, const char *value)
+{
+    free(p->value);
+    p->value = value && *value ? strdup(value) : NULL;
+}
+
+pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->path = strdup(path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return pgcdc_error_set(err, PGCDC_EINVAL, "cannot open configuration file %s: %s", path, strerror(errno));
+    char line[8192];
+    int lineno = 0;
+    int section = -1;
+    pgcdc_code rc = PGCDC_OK;
+    while (rc == PGCDC_OK && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: line longer than %zu characters", path, lineno,
+                                 sizeof line - 2);
+            break;
+        }
+        char *s = trim(line);
+        if (!*s || *s == '#' || *s == ';')
+            continue;
+        if (*s == '[') {
+            char *end = strchr(s, ']');
+            if (!end || end[1]) {
+                rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: a section header looks like [PostgreSQL Source Parameters]",
+                                     path, lineno);
+                break;
+            }
+            *end = '\0';
+            char *name = trim(s + 1);
+            section = -1;
+            for (int i = 0; i < CONF_NSECTIONS; i++)
+                if (strcmp(name, conf_section_names[i]) == 0)
+                    section = i;
+            if (section < 0) {
+                const char *hint = pgcdc_closest_name(name, conf_section_names, CONF_NSECTIONS);
+                rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: unknown section [%s]%s%s%s; the sections are [%s], [%s] and [%s]",
+                                     path, lineno, name, hint ? " (did you mean [" : "", hint ? hint : "",
+                                     hint ? "]?)" : "", conf_section_names[0], conf_section_names[1],
+                                     conf_section_names[2]);
+            }
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: expected \"Parameter Name = value\"", path, lineno);
+            break;
+        }
+        *eq = '\0';
+        char *name = trim(s), *value = trim(eq + 1);
+        if (section < 0) {
+            rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: parameter \"%s\" before any section header", path,
+                                 lineno, name);
+            break;
+        }
+        size_t n;
+        const char *const *names = known_names((conf_section)section, &n);
+        bool known = false;
+        for (size_t i = 0; i < n; i++)
+            known |= strcmp(names[i], name) == 0;
+        if (!known) {
+            const char *hint = pgcdc_closest_name(name, names, n);
+            rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: unknown parameter \"%s\" in [%s]%s%s%s", path, lineno, name,
+                                 conf_section_names[section], hint ? "; did you mean \"" : "", hint ? hint : "",
+                                 hint ? "\"?" : "");
+            break;
+        }
+        if (find(out, (conf_section)section, name)) {
+            rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: \"%s\" is set twice in [%s]", path, lineno, name,
+                                 conf_section_names[section]);
+            break;
+        }
+        conf_param *p = add(out, (conf_section)section, name);
+        if (!p)
+            rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+        else {
+            set_value(p, value);
+            p->line = lineno;
+        }
+    }
+    fclose(f);
+    if (rc)
+        return rc;
+
+    /* The environment overrides the file (secrets need not be in it). */
+    for (int s = 0; s < CONF_NSECTIONS; s++) {
+        size_t n;
+        const char *const *names = known_names((conf_section)s, &n);
+        for (size_t i = 0; i < n; i++) {
+            char env[128];
+            conf_env_name(names[i], env, sizeof env);
+            const char *v = getenv(env);
+            if (!v)
+                continue;
+            conf_param *p = find(out, (conf_section)s, names[i]);
+            if (!p && !(p = add(out, (conf_section)s, names[i])))
+                return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+            set_value(p, v);
+            p->line = 0;
+        }
+    }
+    return PGCDC_OK;
+}
+
+void conf_file_free(conf_file *cf)
+{
+    for (int i = 0; i < cf->nparams; i++) {
+        free(cf->params[i].name);
+        free(cf->params[i].value);
+    }
+    free(cf->params);
+    free(cf->path);
+    memset(cf, 0, sizeof *cf);
+}
+
+const char *conf_get(const conf_file *cf, conf_section section, const char *name)
+{
+    conf_param *p = find(cf, section, name);
+    return p ? p->value : NULL;
+}

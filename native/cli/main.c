@@ -1,0 +1,67 @@
+/* main.c - the pgcdc command-line tool. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: pgcdc COMMAND -c FILE [options]\n"
+          "\n"
+          "commands:\n"
+          "  check  -c FILE                 run the preflight checks against the source\n"
+          "  tail   -c FILE [--slot NAME] [--max-commits N] [--seconds S]\n"
+          "                                 stream the publication's changes and print them\n"
+          "  version                        print the version\n"
+          "\n"
+          "FILE has three sections, [PostgreSQL Source Parameters], [PostgreSQL Destination\n"
+          "Parameters] and [PostgreSQL Ingestion Parameters], with \"Parameter Name = value\"\n"
+          "lines (see examples/walkthrough/pgcdc.conf). Any parameter can come from the\n"
+          "environment instead: PGCDC_ + the name upper-cased with '_' for other characters,\n"
+          "e.g. PGCDC_POSTGRESQL_PASSWORD.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("pgcdc %s\n", PGCDC_VERSION);
+        return 0;
+    }
+    cli_options o = {0};
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && next) {
+            o.config_path = argv[++i];
+        } else if (!strcmp(a, "--slot") && next) {
+            o.slot = argv[++i];
+        } else if (!strcmp(a, "--max-commits") && next) {
+            o.max_commits = strtol(argv[++i], NULL, 10);
+        } else if (!strcmp(a, "--seconds") && next) {
+            o.seconds = strtod(argv[++i], NULL);
+        } else {
+            fprintf(stderr, "pgcdc: unknown or incomplete option '%s'\n\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    cli_install_logging();
+    if (!strcmp(cmd, "check"))
+        return cmd_check(&o);
+    if (!strcmp(cmd, "tail"))
+        return cmd_tail(&o);
+    fprintf(stderr, "pgcdc: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}
