@@ -41,6 +41,12 @@ struct pgcdc_decoder {
     pgcdc_decoder_stats stats;
 };
 
+/* kind is one of the message types in set (never matches the NUL byte). */
+static bool is_one_of(char kind, const char *set)
+{
+    return kind != '\0' && strchr(set, kind) != NULL;
+}
+
 /* What kind of payload a change message is being decoded from. */
 typedef enum { FROM_WIRE, FROM_HELD_STREAM, FROM_HELD_PREPARED } msg_origin;
 
@@ -346,6 +352,16 @@ static pgcdc_code decode_body(pgcdc_decoder *d, char kind, wire_reader *r, pgcdc
 
 /* ------------------------------------------------- held transactions */
 
+/* Drops a held transaction, and any reference the framing state has to it. */
+static void forget_held(pgcdc_decoder *d, txbuf_txn *t)
+{
+    if (d->streaming == t)
+        d->streaming = NULL;
+    if (d->preparing == t)
+        d->preparing = NULL;
+    txbuf_discard(d->held, t);
+}
+
 typedef struct replay_ctx {
     pgcdc_decoder *d;
     bool has_xid;
@@ -394,7 +410,7 @@ static pgcdc_code release_held(pgcdc_decoder *d, txbuf_txn *t, pgcdc_lsn commit_
         d->stats.transactions++;
     }
     d->in_txn = false;
-    txbuf_discard(d->held, t);
+    forget_held(d, t);
     return rc;
 }
 
@@ -514,7 +530,7 @@ static pgcdc_code decode_stream_abort(pgcdc_decoder *d, wire_reader *r, pgcdc_ls
     txbuf_txn *t = txbuf_get(d->held, xid, false);
     if (t) {
         if (xid == subxid) {
-            txbuf_discard(d->held, t);
+            forget_held(d, t);
         } else {
             pgcdc_code rc = txbuf_abort_sub(t, subxid, err);
             if (rc)
@@ -638,7 +654,7 @@ static pgcdc_code decode_rollback_prepared(pgcdc_decoder *d, wire_reader *r, pgc
         return malformed(err, 'r', lsn, "truncated ROLLBACK PREPARED");
     txbuf_txn *t = txbuf_get(d->held, xid, false);
     if (t)
-        txbuf_discard(d->held, t);
+        forget_held(d, t);
     pgcdc_txn info = {.xid = xid, .end_lsn = rollback_end, .commit_time = rollback_time, .prepared = true,
                       .gid = gid};
     pgcdc_event ev;
@@ -660,12 +676,17 @@ pgcdc_code pgcdc_decoder_feed(pgcdc_decoder *d, const uint8_t *data, size_t len,
     d->stats.messages++;
     char kind = (char)data[0];
 
-    /* Inside a stream chunk every change and schema message carries the xid and waits. */
-    if (d->streaming && strchr("RYIUDTM", kind))
-        return hold_streamed(d, data, len, wal_start, err);
+    /* Inside a stream chunk every change and schema message carries the xid and
+     * waits; nothing but Stream Stop may end the chunk. */
+    if (d->streaming) {
+        if (is_one_of(kind, "RYIUDTM"))
+            return hold_streamed(d, data, len, wal_start, err);
+        if (kind != 'E')
+            return malformed(err, kind, wal_start, "message not allowed inside a stream chunk");
+    }
     /* Between Begin Prepare and Prepare, changes wait for COMMIT PREPARED; schema
      * messages apply now, because pgoutput will not repeat them for later transactions. */
-    if (d->preparing && strchr("IUDTM", kind)) {
+    if (d->preparing && is_one_of(kind, "IUDTM")) {
         if (kind == 'M' && len > 1 && !(data[1] & 1)) {
             /* non-transactional: falls through to immediate decoding */
         } else {
