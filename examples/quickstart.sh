@@ -10,9 +10,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-scripts/install-deps.sh
-[ -d build ] || meson setup build >/dev/null
-ninja -C build native/cli/pgcdc >/dev/null
+# The tests run this script against their own build: PGCDC_BUILD_DIR=DIR skips
+# installing and building.
+if [ -n "${PGCDC_BUILD_DIR:-}" ]; then
+  build="$PGCDC_BUILD_DIR"
+else
+  build=build
+  scripts/install-deps.sh
+  [ -d build ] || meson setup build >/dev/null
+  ninja -C build native/cli/pgcdc >/dev/null
+fi
+pgcdc="$build/native/cli/pgcdc"
 
 read -r port dir < <(tests/harness/pg-cluster.sh start 15)
 cleanup() { tests/harness/pg-cluster.sh stop "$dir"; }
@@ -30,12 +38,12 @@ sed "s/@PORT@/$port/" examples/walkthrough/pgcdc.conf.in > "$conf"
 
 echo
 echo "== pgcdc check -c pgcdc.conf"
-build/native/cli/pgcdc check -c "$conf"
+"$pgcdc" check -c "$conf"
 
 echo
 echo "== pgcdc tail -c pgcdc.conf   (while the walkthrough's changes are applied)"
 out="$dir/tail.out"
-build/native/cli/pgcdc tail -c "$conf" --max-commits 5 --seconds 60 > "$out" &
+"$pgcdc" tail -c "$conf" --max-commits 5 --seconds 60 > "$out" &
 tail_pid=$!
 # wait until the stream is up (its slot exists), then make the changes
 for _ in $(seq 1 100); do

@@ -162,9 +162,8 @@ static int prepare_slot(const pgcdc_source_config *src, char name[PGCDC_SLOT_NAM
         fprintf(stderr, "pgcdc tail: %s\n", err.message);
         return 1;
     }
-    char l[PGCDC_LSN_STRLEN];
-    pgcdc_log(PGCDC_LOG_INFO, "created replication slot %s at %s%s", name,
-              pgcdc_lsn_format(created.consistent_point, l), *drop_at_exit ? " (dropped on exit)" : "");
+    if (*drop_at_exit)
+        pgcdc_log(PGCDC_LOG_INFO, "no Replication Slot Name configured: slot %s is dropped on exit", name);
     return 0;
 }
 
@@ -176,8 +175,6 @@ static void drop_slot(const pgcdc_source_config *src, const char *name)
         pgcdc_slot_drop(conn, name, &err) != PGCDC_OK)
         pgcdc_log(PGCDC_LOG_WARN, "could not drop replication slot %s: %s; drop it with: "
                   "SELECT pg_drop_replication_slot('%s');", name, err.message, name);
-    else
-        pgcdc_log(PGCDC_LOG_INFO, "dropped replication slot %s", name);
     if (conn)
         PQfinish(conn);
 }
