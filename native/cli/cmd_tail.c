@@ -170,7 +170,7 @@ static int prepare_slot(const pgcdc_source_config *src, char name[PGCDC_SLOT_NAM
 static void drop_slot(const pgcdc_source_config *src, const char *name)
 {
     pgcdc_error err;
-    PGconn *conn;
+    PGconn *conn = NULL;
     if (pgcdc_source_connect(src, false, &conn, &err) != PGCDC_OK ||
         pgcdc_slot_drop(conn, name, &err) != PGCDC_OK)
         pgcdc_log(PGCDC_LOG_WARN, "could not drop replication slot %s: %s; drop it with: "
