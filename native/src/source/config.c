@@ -391,10 +391,11 @@ static int count_items(const char *s)
     return n;
 }
 
-/* A readable regular file, or libpq's special "system" (its CA store, 16+). */
-static pgcdc_code check_cert_file(const char *what, const char *path, pgcdc_error *err)
+/* A readable regular file, or (root certificates only) libpq's special
+ * "system": its CA store, libpq 16+. */
+static pgcdc_code check_cert_file(const char *what, const char *path, bool allow_system, pgcdc_error *err)
 {
-    if (strcmp(path, "system") == 0)
+    if (allow_system && strcmp(path, "system") == 0)
         return PGCDC_OK;
     struct stat st;
     const char *shown = echoable(path) ? path : "(the given path)";
@@ -447,7 +448,7 @@ static pgcdc_code check_pairs(kvlist *l, pgcdc_error *err)
         const char *f = kv_get(l, files[i]);
         char what[96];
         snprintf(what, sizeof what, "%s (%s)", P_URL, files[i]);
-        if (f && (i == 0 || strcmp(f, "system") != 0) && (rc = check_cert_file(what, f, err)) != PGCDC_OK)
+        if (f && (rc = check_cert_file(what, f, i == 0, err)) != PGCDC_OK)
             return rc;
     }
     return PGCDC_OK;
@@ -663,9 +664,9 @@ static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, b
         char buf[64];
         char *kw = find_libpq_keyword(key, &sugg, buf, sizeof buf);
         if (kw) {
-            pgcdc_code rc = strcmp(kw, "replication") == 0 ? PGCDC_OK : kv_put(out, kw, val, err);
+            pgcdc_code rc = val[0] ? kv_put(out, kw, val, err) : PGCDC_OK;
             free(kw);
-            return rc; /* "replication" is reported by check_pairs */
+            return rc; /* check_pairs refuses "replication" */
         }
         /* Suggest from both vocabularies: JDBC's first (the user wrote a JDBC URL). */
         const char *jnames[NJDBC_PROPS];
@@ -681,9 +682,17 @@ static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, b
         return pgcdc_error_set(err, PGCDC_EINVAL, "%s: unknown property \"%s\"; use PostgreSQL JDBC driver "
                                "properties (sslmode, ApplicationName, ...) or libpq keywords", P_URL, shown);
     }
+    /* An empty value means "not set", as for the parameters; only a bare
+     * "ssl" means something (true, in the JDBC driver). */
+    if (!val[0] && jp->kind != JP_SSL)
+        return PGCDC_OK;
     bool b;
     switch (jp->kind) {
     case JP_MAP:
+        if (!quiet && strcmp(jp->libpq, "sslkey") == 0 && strlen(val) > 4 &&
+            (strcasecmp(val + strlen(val) - 4, ".pk8") == 0 || strcasecmp(val + strlen(val) - 4, ".der") == 0))
+            pgcdc_log(PGCDC_LOG_WARN, "%s: sslkey looks like the JDBC driver's PKCS-8 DER key; libpq needs PEM: "
+                      "convert it with openssl pkcs8 -inform DER -in key.pk8 -out key.pem", P_URL);
         return kv_put(out, jp->libpq, val, err);
     case JP_SSL:
         if (val[0] && !parse_bool(val, &b))
@@ -761,11 +770,14 @@ static pgcdc_code jdbc_host(const char *s, size_t n, pgcdc_buf *hosts, pgcdc_buf
         if (plen == 0)
             return pgcdc_error_set(err, PGCDC_EINVAL, "%s: the port after \"%.*s:\" is empty; use a number "
                                    "from 1 to 65535 or leave out the ':'", P_URL, (int)(hlen < 64 ? hlen : 64), host);
+        /* The port text is not quoted back unless it is digits: a password
+         * holding an unencoded '/' would put part of itself here. */
+        if (!all_digits(port, plen))
+            return pgcdc_error_set(err, PGCDC_EINVAL, "%s: the port of host \"%.*s\" is not a number; use a "
+                                   "number from 1 to 65535 (PostgreSQL's default is 5432)", P_URL,
+                                   (int)(hlen < 64 ? hlen : 64), host);
         char pbuf[32];
         snprintf(pbuf, sizeof pbuf, "%.*s", (int)(plen < 31 ? plen : 31), port);
-        if (plen > 31 || !all_digits(port, plen)) {
-            snprintf(pbuf, sizeof pbuf, "x");
-        }
         pgcdc_code rc = check_ports(pbuf, err);
         if (rc != PGCDC_OK)
             return rc;
@@ -948,6 +960,7 @@ static pgcdc_code rebuild(pgcdc_source_config *cfg, const char *url, bool quiet,
     for (int i = 0; i < cfg->nparams; i++) {
         free(cfg->keys[i]);
         free(cfg->values[i]);
+        cfg->keys[i] = cfg->values[i] = NULL;
     }
     cfg->nparams = l.n;
     for (int i = 0; i < l.n; i++) {
@@ -1022,7 +1035,7 @@ static pgcdc_code set_root_cert(pgcdc_source_config *cfg, const char *val, pgcdc
             return rc;
         path = strdup(tmp);
     } else {
-        if ((rc = check_cert_file(PGCDC_P_SSL_ROOT_CERT, val, err)) != PGCDC_OK)
+        if ((rc = check_cert_file(PGCDC_P_SSL_ROOT_CERT, val, true, err)) != PGCDC_OK)
             return rc;
         path = strdup(val);
     }
@@ -1201,12 +1214,16 @@ pgcdc_code pgcdc_source_config_set(pgcdc_source_config *cfg, const char *name, c
         /* Taken as given: blanks may be part of a password. */
         if (value && value[0] == '\0')
             value = NULL;
-        char *old = cfg->password;
-        rc = set_string(&cfg->password, value, err);
-        if (rc == PGCDC_OK && old)
-            explicit_bzero(old, strlen(old));
-        if (rc == PGCDC_OK)
-            free(old);
+        char *copy = value ? strdup(value) : NULL;
+        if (value && !copy) {
+            rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+        } else {
+            if (cfg->password) /* do not leave the old secret in freed memory */
+                explicit_bzero(cfg->password, strlen(cfg->password));
+            free(cfg->password);
+            cfg->password = copy;
+            rc = PGCDC_OK;
+        }
     } else {
         char *val = value ? trimmed_dup(value) : NULL;
         if (value && !val) {
