@@ -17,6 +17,7 @@
  * (some of libpq's URI errors quote the whole URI).
  */
 #include "pgcdc/source.h"
+#include "pgcdc/suggest.h"
 #include "pgcdc/log.h"
 
 #include <ctype.h>
@@ -44,49 +45,6 @@ static const char *const sslmodes[] = {"disable", "allow", "prefer", "require", 
 #define SSLMODE_LIST "disable, allow, prefer, require, verify-ca, verify-full"
 
 /* ---- small helpers ------------------------------------------------------ */
-
-/* Levenshtein distance, case-insensitive; long strings are "far". */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 1000;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int best = diag + cost;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            if (up + 1 < best)
-                best = up + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The candidate closest to word, or NULL if none is plausibly meant. */
-static const char *closest(const char *word, const char *const *cands, size_t n)
-{
-    const char *best = NULL;
-    int bestd = 1000;
-    for (size_t i = 0; i < n; i++) {
-        int d = edit_distance(word, cands[i]);
-        if (d < bestd) {
-            bestd = d;
-            best = cands[i];
-        }
-    }
-    int limit = (int)strlen(word) / 3 + 1;
-    return bestd <= limit ? best : NULL;
-}
 
 /* A copy of s without leading and trailing white space. */
 static char *trimmed_dup(const char *s)
@@ -610,7 +568,7 @@ static char *find_libpq_keyword(const char *name, const char **suggest_out, char
             found = strdup(o->keyword);
             break;
         }
-        int d = edit_distance(name, o->keyword);
+        int d = pgcdc_edit_distance(name, o->keyword);
         if (d < bestd && suggest_buf) {
             bestd = d;
             snprintf(suggest_buf, bufsz, "%s", o->keyword);
@@ -672,7 +630,7 @@ static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, b
         const char *jnames[NJDBC_PROPS];
         for (size_t i = 0; i < NJDBC_PROPS; i++)
             jnames[i] = jdbc_props[i].name;
-        const char *js = closest(key, jnames, NJDBC_PROPS);
+        const char *js = pgcdc_closest_name(key, jnames, NJDBC_PROPS);
         if (js)
             sugg = js;
         const char *shown = echoable(key) ? key : "(unprintable)";
@@ -1201,7 +1159,7 @@ pgcdc_code pgcdc_source_config_set(pgcdc_source_config *cfg, const char *name, c
     pgcdc_code rc;
     bool is_password = pname && strcmp(pname, PGCDC_P_PASSWORD) == 0;
     if (!pname) {
-        const char *sugg = closest(tname, param_names, NPARAM_NAMES);
+        const char *sugg = pgcdc_closest_name(tname, param_names, NPARAM_NAMES);
         const char *shown = echoable(tname) ? tname : "(unprintable)";
         if (sugg)
             rc = pgcdc_error_set(err, PGCDC_EINVAL, "unknown PostgreSQL source parameter \"%s\" (did you mean "
