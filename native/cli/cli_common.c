@@ -28,7 +28,21 @@ void cli_install_logging(void)
     pgcdc_log_set_handler(log_to_stderr, NULL, min);
 }
 
+static int load(const cli_options *o, conf_file *cf, pgcdc_source_config *src);
+
 int cli_load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
+{
+    memset(cf, 0, sizeof *cf);
+    pgcdc_source_config_init(src);
+    int rc = load(o, cf, src);
+    if (rc) {
+        pgcdc_source_config_free(src);
+        conf_file_free(cf);
+    }
+    return rc;
+}
+
+static int load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
 {
     pgcdc_error err;
     if (!o->config_path) {
@@ -39,7 +53,6 @@ int cli_load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
         fprintf(stderr, "pgcdc: %s\n", err.message);
         return 2;
     }
-    pgcdc_source_config_init(src);
     for (int i = 0; i < cf->nparams; i++) {
         const conf_param *p = &cf->params[i];
         if (p->section != CONF_SOURCE || !p->value)

@@ -104,14 +104,13 @@ PGconn *pgt_connect(const pgt_cluster *c, const char *dbname)
     return conn;
 }
 
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    char *s = malloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0) {
+        fprintf(stderr, "pgt: out of memory\n");
+        exit(1);
+    }
     return s;
 }
 

@@ -21,14 +21,25 @@ pgcdc_code pgcdc_error_prefix(pgcdc_error *err, const char *fmt, ...)
 {
     if (!err)
         return PGCDC_OK;
-    char prefix[PGCDC_ERROR_MAX];
     char old[PGCDC_ERROR_MAX];
+    memcpy(old, err->message, sizeof old);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
-    memcpy(old, err->message, sizeof old);
-    snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+    /* append ": <old message>", cut to fit */
+    size_t used = n < 0 ? 0 : (size_t)n < sizeof err->message ? (size_t)n : sizeof err->message - 1;
+    size_t room = sizeof err->message - 1 - used;
+    size_t oldlen = strnlen(old, sizeof old - 1);
+    const char sep[] = ": ";
+    size_t seplen = room < 2 ? room : 2;
+    memcpy(err->message + used, sep, seplen);
+    used += seplen;
+    room -= seplen;
+    if (oldlen > room)
+        oldlen = room;
+    memcpy(err->message + used, old, oldlen);
+    err->message[used + oldlen] = '\0';
     return err->code;
 }
 
