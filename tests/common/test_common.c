@@ -68,7 +68,11 @@ static void test_arena(void)
     memset(big, 0, 10000);
     pgcdc_arena_reset(&a);
     CHECK_INT(a.used_bytes, 0);
-    CHECK_STR(pgcdc_arena_strndup(&a, "abcdef", 3), "abc");
+    char *again = pgcdc_arena_strndup(&a, "abcdef", 3);
+    CHECK_STR(again, "abc");
+    CHECK(again == first); /* reset keeps blocks: the next round reuses them */
+    for (int i = 0; i < 100; i++)
+        CHECK(pgcdc_arena_alloc(&a, 40) != NULL);
     pgcdc_arena_free(&a);
 }
 

@@ -12,9 +12,12 @@ struct pgcdc_arena_block {
     max_align_t data[]; /* payload */
 };
 
+#define ARENA_KEEP_BYTES (8u << 20)
+
 void pgcdc_arena_init(pgcdc_arena *a, size_t block_size)
 {
     a->head = NULL;
+    a->spare = NULL;
     a->block_size = block_size ? block_size : 64 * 1024;
     a->used_bytes = 0;
 }
@@ -24,12 +27,16 @@ void *pgcdc_arena_alloc(pgcdc_arena *a, size_t n)
     n = (n + 7) & ~(size_t)7;
     pgcdc_arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
-        size_t size = n > a->block_size ? n : a->block_size;
-        b = malloc(sizeof *b + size);
-        if (!b)
-            return NULL;
+        if (n <= a->block_size && a->spare) {
+            b = a->spare;
+            a->spare = b->prev;
+        } else {
+            size_t size = n > a->block_size ? n : a->block_size;
+            if (!(b = malloc(sizeof *b + size)))
+                return NULL;
+            b->size = size;
+        }
         b->prev = a->head;
-        b->size = size;
         b->used = 0;
         a->head = b;
     }
@@ -56,32 +63,38 @@ char *pgcdc_arena_strdup(pgcdc_arena *a, const char *s)
 
 void pgcdc_arena_reset(pgcdc_arena *a)
 {
-    /* Keep the oldest block of the default size; free the rest. */
-    pgcdc_arena_block *b = a->head, *keep = NULL;
+    size_t kept = 0;
+    for (pgcdc_arena_block *b = a->spare; b; b = b->prev)
+        kept += b->size;
+    pgcdc_arena_block *b = a->head;
     while (b) {
         pgcdc_arena_block *prev = b->prev;
-        if (!prev && b->size == a->block_size)
-            keep = b;
-        else
+        if (b->size == a->block_size && kept + b->size <= ARENA_KEEP_BYTES) {
+            b->prev = a->spare;
+            a->spare = b;
+            kept += b->size;
+        } else {
             free(b);
+        }
         b = prev;
     }
-    if (keep) {
-        keep->used = 0;
-        keep->prev = NULL;
-    }
-    a->head = keep;
+    a->head = NULL;
     a->used_bytes = 0;
 }
 
-void pgcdc_arena_free(pgcdc_arena *a)
+static void free_chain(pgcdc_arena_block *b)
 {
-    pgcdc_arena_block *b = a->head;
     while (b) {
         pgcdc_arena_block *prev = b->prev;
         free(b);
         b = prev;
     }
-    a->head = NULL;
+}
+
+void pgcdc_arena_free(pgcdc_arena *a)
+{
+    free_chain(a->head);
+    free_chain(a->spare);
+    a->head = a->spare = NULL;
     a->used_bytes = 0;
 }
