@@ -38,7 +38,8 @@ typedef struct pgcdc_error {
 pgcdc_code pgcdc_error_set(pgcdc_error *err, pgcdc_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefixes an existing message with context ("while X: <old message>"). */
+/* Prefixes an existing message with context ("while X: <old message>") and
+ * returns err->code. With err NULL there is no code to return (PGCDC_OK). */
 pgcdc_code pgcdc_error_prefix(pgcdc_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
