@@ -93,6 +93,10 @@ int pgcdc_server_major(PGconn *conn);
  * of size bytes, with "********": for any message that may quote libpq. */
 void pgcdc_source_scrub_secret(const pgcdc_source_config *cfg, char *text, size_t size);
 
+/* Folds a multi-line libpq/server message into one line in place (runs of
+ * whitespace and line breaks become one space, none at either end). */
+void pgcdc_source_flatten_message(char *text);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,7 +44,12 @@ typedef struct pgcdc_stream_msg {
     int64_t send_time;    /* server clock, microseconds since 2000-01-01 */
 } pgcdc_stream_msg;
 
-/* Connects (replication=database) and starts streaming. */
+/* Connects (replication=database) and starts streaming. Errors: PGCDC_EINVAL
+ * (bad options, proto_version the server lacks), PGCDC_EUNSUPPORTED (binary
+ * before 14, two_phase before 15), PGCDC_ENOTFOUND (no such slot),
+ * PGCDC_ECONNECT (interim, also when another connection still holds the slot).
+ * A missing publication is only noticed at the first change: the read fails
+ * with PGCDC_EINVAL (PostgreSQL 18 instead skips it with a logged WARNING). */
 pgcdc_code pgcdc_stream_open(const pgcdc_source_config *cfg, const pgcdc_stream_options *opt,
                              pgcdc_stream **out, pgcdc_error *err);
 
@@ -52,7 +57,10 @@ pgcdc_code pgcdc_stream_open(const pgcdc_source_config *cfg, const pgcdc_stream_
  * answered inside; a status update is sent whenever the interval passed or the
  * server asked, even if the caller is in the middle of a huge transaction (each
  * call checks the timer). PGCDC_ETIMEOUT if nothing came; PGCDC_ECONNECT if the
- * connection was lost (interim: reopen and resume from the durable position). */
+ * connection was lost (interim: reopen and resume from the durable position).
+ * After any other error than ETIMEOUT the stream is dead: close it. When
+ * heartbeat_interval_ms is set, a quiet read may block briefly on the side
+ * connection (connect_timeout, statement_timeout 5 s); failures are logged. */
 pgcdc_code pgcdc_stream_read(pgcdc_stream *s, int timeout_ms, pgcdc_stream_msg *msg, pgcdc_error *err);
 
 /* Declares everything up to lsn durably applied (the commit end LSN of the

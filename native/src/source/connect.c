@@ -111,17 +111,37 @@ static pgcdc_code classify_failure(PGconn *conn, const char *msg)
     return PGCDC_ECONNECT;
 }
 
-static void notice_to_log(void *arg, const char *message)
+/* Server notices (e.g. PG 18's WARNING "skipped loading publication") go
+ * to the log, warnings as warnings. A notice never carries our password. */
+static void notice_to_log(void *arg, const PGresult *res)
 {
     (void)arg;
+    const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (!sev)
+        sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
     char line[1024];
-    snprintf(line, sizeof line, "%s", message);
-    size_t n = strlen(line);
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
-    /* A notice never carries our password, and the connection's cfg may be
-     * gone by the time a notice arrives: nothing to scrub against here. */
-    pgcdc_log(PGCDC_LOG_INFO, "server: %s", line);
+    snprintf(line, sizeof line, "%s", PQresultErrorMessage(res));
+    pgcdc_source_flatten_message(line);
+    pgcdc_log(sev && strcmp(sev, "WARNING") == 0 ? PGCDC_LOG_WARN : PGCDC_LOG_INFO, "server: %s", line);
+}
+
+void pgcdc_source_flatten_message(char *text)
+{
+    /* libpq and server messages span lines (DETAIL, HINT, CONTEXT, "connection
+     * to server ... failed:"); a user-facing message is one line. */
+    char *w = text;
+    bool space = false;
+    for (const char *r = text; *r; r++) {
+        if (*r == '\n' || *r == '\r' || *r == '\t' || *r == ' ') {
+            space = w != text;
+            continue;
+        }
+        if (space)
+            *w++ = ' ';
+        space = false;
+        *w++ = *r;
+    }
+    *w = '\0';
 }
 
 pgcdc_code pgcdc_source_connect(const pgcdc_source_config *cfg, bool replication, PGconn **out,
@@ -216,9 +236,7 @@ pgcdc_code pgcdc_source_connect(const pgcdc_source_config *cfg, bool replication
     if (PQstatus(conn) != CONNECTION_OK) {
         char msg[PGCDC_ERROR_MAX - 128];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(conn));
-        size_t len = strlen(msg);
-        while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-            msg[--len] = '\0';
+        pgcdc_source_flatten_message(msg);
         pgcdc_source_scrub_secret(cfg, msg, sizeof msg);
         pgcdc_code code = classify_failure(conn, msg);
         PQfinish(conn);
@@ -233,7 +251,7 @@ pgcdc_code pgcdc_source_connect(const pgcdc_source_config *cfg, bool replication
                                "unreachable or busy); it will be retried",
                                replication ? " for replication" : "", msg);
     }
-    PQsetNoticeProcessor(conn, notice_to_log, NULL);
+    PQsetNoticeReceiver(conn, notice_to_log, NULL);
     *out = conn;
     return PGCDC_OK;
 }

@@ -177,9 +177,7 @@ static pgcdc_code fail(pgcdc_stream *s, pgcdc_error *err, pgcdc_code code, const
     char lsn[PGCDC_LSN_STRLEN];
     char d[512];
     snprintf(d, sizeof d, "%s", detail ? detail : "");
-    size_t len = strlen(d);
-    while (len > 0 && (d[len - 1] == '\n' || d[len - 1] == ' '))
-        d[--len] = '\0';
+    pgcdc_source_flatten_message(d);
     pgcdc_source_scrub_secret(&s->cfg, d, sizeof d);
     snprintf(s->broken_msg, sizeof s->broken_msg, fmt, s->slot, d, pgcdc_lsn_format(s->durable, lsn));
     pgcdc_log(code == PGCDC_ECONNECT ? PGCDC_LOG_WARN : PGCDC_LOG_ERROR, "%s", s->broken_msg);
@@ -199,7 +197,10 @@ static pgcdc_code lost(pgcdc_stream *s, pgcdc_error *err)
 static pgcdc_code copy_ended(pgcdc_stream *s, pgcdc_error *err)
 {
     PGresult *res = PQgetResult(s->conn);
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *field = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    char sqlstate[6] = "";
+    snprintf(sqlstate, sizeof sqlstate, "%s", field ? field : "");
+    const char *state = sqlstate[0] ? sqlstate : NULL;
     char detail[512];
     snprintf(detail, sizeof detail, "%s",
              res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
@@ -273,9 +274,7 @@ static void heartbeat(pgcdc_stream *s)
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(s->hb_conn));
-        size_t len = strlen(msg);
-        while (len > 0 && msg[len - 1] == '\n')
-            msg[--len] = '\0';
+        pgcdc_source_flatten_message(msg);
         pgcdc_source_scrub_secret(&s->cfg, msg, sizeof msg);
         pgcdc_log(PGCDC_LOG_WARN, "heartbeat for slot %s failed (will reconnect next time): %s", s->slot, msg);
         PQfinish(s->hb_conn);
@@ -363,9 +362,7 @@ static pgcdc_code start_error(PGconn *conn, PGresult *res, const char *slot, pgc
     char msg[512];
     snprintf(msg, sizeof msg, "%s", res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
                                                                          : PQerrorMessage(conn));
-    size_t len = strlen(msg);
-    while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-        msg[--len] = '\0';
+    pgcdc_source_flatten_message(msg);
     if (PQstatus(conn) != CONNECTION_OK || !state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
         return pgcdc_error_set(err, PGCDC_ECONNECT, "could not start replication from slot %s: %s (interim: "
                                "retry)", slot, msg);
