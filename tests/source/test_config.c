@@ -577,9 +577,29 @@ static void test_root_cert(void)
     pgcdc_source_config_free(&c);
 }
 
+/* The connection layer's scrubber hides every secret a configuration holds. */
+static void test_scrub_secrets(void)
+{
+    pgcdc_source_config cfg;
+    pgcdc_error err;
+    pgcdc_source_config_init(&cfg);
+    CHECK_INT(pgcdc_source_config_set(&cfg, PGCDC_P_CONNECTION_URL,
+                                      "jdbc:postgresql://h:5432/db?password=urlSecret1&sslpassword=keySecret2", &err),
+              PGCDC_OK);
+    CHECK_INT(pgcdc_source_config_set(&cfg, PGCDC_P_PASSWORD, "paramSecret3", &err), PGCDC_OK);
+    char text[256] = "failed: urlSecret1 / keySecret2 / paramSecret3";
+    pgcdc_source_scrub_secret(&cfg, text, sizeof text);
+    CHECK_NOT_CONTAINS(text, "urlSecret1");
+    CHECK_NOT_CONTAINS(text, "keySecret2");
+    CHECK_NOT_CONTAINS(text, "paramSecret3");
+    CHECK_CONTAINS(text, "failed: ");
+    pgcdc_source_config_free(&cfg);
+}
+
 int main(void)
 {
     pgcdc_log_set_handler(capture_log, NULL, PGCDC_LOG_DEBUG);
+    test_scrub_secrets();
     test_jdbc_forms();
     test_libpq_forms();
     test_sslmode_spellings();

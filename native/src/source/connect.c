@@ -22,7 +22,7 @@
  * backslash escaping is needed inside the options string. */
 #define SESSION_OPTIONS \
     "-c datestyle=ISO -c timezone=UTC -c extra_float_digits=3 " \
-    "-c bytea_output=hex -c intervalstyle=postgres"
+    "-c bytea_output=hex -c intervalstyle=postgres -c lc_monetary=C"
 
 #define DEFAULT_APPLICATION_NAME "pgcdc"
 /* libpq waits for a TCP connection as long as the OS lets it (minutes) when
@@ -71,6 +71,7 @@ void pgcdc_source_scrub_secret(const pgcdc_source_config *cfg, char *text, size_
         return;
     scrub_one(cfg->password, text, size);
     scrub_one(find_param(cfg, "password"), text, size);
+    scrub_one(find_param(cfg, "sslpassword"), text, size);
 }
 
 /* libpq reports connection failures as text only (no SQLSTATE), so the
@@ -261,6 +262,7 @@ int pgcdc_server_major(PGconn *conn)
     int v = conn ? PQserverVersion(conn) : 0;
     if (v <= 0)
         return 0;
-    /* From 10 on, the version is MMmmmm; before, MMmmpp (9.6 -> 90600). */
-    return v >= 100000 ? v / 10000 : v / 100;
+    /* From 10 on, the version is MMmmmm; before, MMmmpp (9.6 -> 90600),
+     * whose major version we report as 9: callers only compare with 10+. */
+    return v / 10000;
 }
