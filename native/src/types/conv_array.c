@@ -17,56 +17,6 @@
 
 #define SCRATCH 256 /* longest quoted scalar element we unescape (dates, money) */
 
-static const char hex[] = "0123456789abcdef";
-
-/* Appends s as a JSON string; with pg_escaped, "\x" in s stands for x (the
- * array quoting of PostgreSQL) and is undone on the way. */
-static int json_string(pgcdc_buf *out, const char *s, size_t n, bool pg_escaped)
-{
-    if (!pg_escaped)
-        return pgcdc_json_string(out, s, n);
-    size_t need = n + 2; /* counting pass: reserve what is needed */
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\' && i + 1 < n)
-            c = (unsigned char)s[++i];
-        if (c < 0x20 || c == '"' || c == '\\')
-            need += 5;
-    }
-    char *w = pgcdc_out_begin(out, need);
-    if (!w)
-        return -1;
-    *w++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\\' && i + 1 < n)
-            c = (unsigned char)s[++i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *w++ = (char)c;
-            continue;
-        }
-        *w++ = '\\';
-        switch (c) {
-        case '"': *w++ = '"'; break;
-        case '\\': *w++ = '\\'; break;
-        case '\n': *w++ = 'n'; break;
-        case '\r': *w++ = 'r'; break;
-        case '\t': *w++ = 't'; break;
-        case '\b': *w++ = 'b'; break;
-        case '\f': *w++ = 'f'; break;
-        default:
-            *w++ = 'u';
-            *w++ = '0';
-            *w++ = '0';
-            *w++ = hex[c >> 4];
-            *w++ = hex[c & 15];
-        }
-    }
-    *w++ = '"';
-    pgcdc_out_end(out, w);
-    return 0;
-}
-
 /* Undoes the array quoting into dst (raw bytes); returns the length. */
 static size_t unescape(const char *s, size_t n, char *dst)
 {
@@ -95,7 +45,7 @@ static pgcdc_code emit(const pgcdc_dest_type *t, const char *s, size_t n, bool e
 {
     pgcdc_value_class c = t->elem_class;
     if (c == PGCDC_VC_TEXT || c == PGCDC_VC_OTHER || c == PGCDC_VC_INTERVAL)
-        return json_string(out, s, n, escaped) == 0 ? PGCDC_OK : nomem(err);
+        return pgcdc_json_string_from(out, s, n, escaped) == 0 ? PGCDC_OK : nomem(err);
     if (c == PGCDC_VC_JSON) { /* already JSON: embed it (the array quoting undone) */
         if (!escaped)
             return pgcdc_buf_append(out, s, n) == 0 ? PGCDC_OK : nomem(err);

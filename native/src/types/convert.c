@@ -41,13 +41,17 @@ pgcdc_code pgcdc_bad_value(pgcdc_error *err, const char *what, const char *s, si
 
 /* JSON string escaping: quotes, backslashes and control characters; other
  * bytes (UTF-8) pass through. A counting pass first, so a large string
- * reserves what it needs, not six times its size. */
-int pgcdc_json_string(pgcdc_buf *out, const char *s, size_t n)
+ * reserves what it needs, not six times its size. With backslash_escaped,
+ * s is an element of PostgreSQL array text whose backslashes escape the next
+ * byte: those are undone on the way. */
+int pgcdc_json_string_from(pgcdc_buf *out, const char *s, size_t n, bool backslash_escaped)
 {
     static const char hex[] = "0123456789abcdef";
     size_t need = n + 2;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (backslash_escaped && c == '\\' && i + 1 < n)
+            c = (unsigned char)s[++i];
         if (c < 0x20 || c == '"' || c == '\\')
             need += c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\b' && c != '\f' ? 5 : 1;
     }
@@ -57,6 +61,8 @@ int pgcdc_json_string(pgcdc_buf *out, const char *s, size_t n)
     *w++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (backslash_escaped && c == '\\' && i + 1 < n)
+            c = (unsigned char)s[++i];
         if (c >= 0x20 && c != '"' && c != '\\') {
             *w++ = (char)c;
             continue;
@@ -81,6 +87,11 @@ int pgcdc_json_string(pgcdc_buf *out, const char *s, size_t n)
     *w++ = '"';
     pgcdc_out_end(out, w);
     return 0;
+}
+
+int pgcdc_json_string(pgcdc_buf *out, const char *s, size_t n)
+{
+    return pgcdc_json_string_from(out, s, n, false);
 }
 
 static pgcdc_code oversized(const pgcdc_dest_type *t, size_t n, pgcdc_error *err)

@@ -74,6 +74,8 @@ pgcdc_code pgcdc_bad_value(pgcdc_error *err, const char *what, const char *s, si
 
 /* Appends s as a JSON string (quotes included). */
 int pgcdc_json_string(pgcdc_buf *out, const char *s, size_t n);
+/* The same for an element of array text whose backslashes escape the next byte. */
+int pgcdc_json_string_from(pgcdc_buf *out, const char *s, size_t n, bool backslash_escaped);
 
 /* ---- date/time (datetime.c) ---- */
 
