@@ -116,6 +116,12 @@ static int print_event(void *ud, const pgcdc_event *ev, pgcdc_error *err)
     return 0;
 }
 
+/* Keeps the connection alive while the decoder releases a big transaction. */
+static pgcdc_code keep_alive(void *ud, pgcdc_error *err)
+{
+    return pgcdc_stream_tick(((tail_state *)ud)->stream, err);
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -204,12 +210,14 @@ int cmd_tail(const cli_options *o)
         rc = 1;
         goto out;
     }
-    pgcdc_decoder_options dopt = {.proto_version = pgcdc_stream_proto_version(st.stream)};
+    pgcdc_decoder_options dopt = {.proto_version = pgcdc_stream_proto_version(st.stream),
+                                  .progress = keep_alive, .progress_userdata = &st};
     if (pgcdc_decoder_new(&dopt, print_event, &st, &st.dec, &err) != PGCDC_OK) {
         fprintf(stderr, "pgcdc tail: %s\n", err.message);
         rc = 1;
         goto out;
     }
+    pgcdc_stream_set_durable(st.stream, pgcdc_stream_confirmed(st.stream), true); /* nothing in flight yet */
     pgcdc_log(PGCDC_LOG_INFO, "streaming publication %s from slot %s (PostgreSQL %d, pgoutput proto_version %d)",
               src.publication, slot, pgcdc_stream_server_major(st.stream), pgcdc_stream_proto_version(st.stream));
     fflush(stdout);
@@ -231,6 +239,10 @@ int cmd_tail(const cli_options *o)
             rc = 1;
             break;
         }
+        /* Between transactions everything received is printed: say so, so an
+         * idle or filtered publication does not pin WAL behind the slot. */
+        if (!pgcdc_decoder_in_transaction(st.dec) && pgcdc_decoder_pending_transactions(st.dec) == 0)
+            pgcdc_stream_set_durable(st.stream, pgcdc_stream_confirmed(st.stream), true);
     }
 out:
     if (st.stream)

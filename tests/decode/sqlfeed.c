@@ -28,12 +28,11 @@ static uint64_t be64(const char *p)
     return v;
 }
 
-pgcdc_code sqlfeed_drain(PGconn *conn, const char *slot, const char *options, pgcdc_decoder *dec, event_log *log,
-                         pgcdc_error *err)
+static pgcdc_code feed(PGconn *conn, const char *fn, const char *slot, const char *options, pgcdc_decoder *dec,
+                       event_log *log, pgcdc_error *err)
 {
     char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT lsn, data FROM pg_logical_slot_get_binary_changes('%s', NULL, NULL, %s)", slot,
-             options);
+    snprintf(sql, sizeof sql, "SELECT lsn, data FROM %s('%s', NULL, NULL, %s)", fn, slot, options);
     /* binary results: lsn as 8 bytes, data as the raw message */
     PGresult *r = PQexecParams(conn, sql, 0, NULL, NULL, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -71,4 +70,16 @@ pgcdc_code sqlfeed_drain(PGconn *conn, const char *slot, const char *options, pg
         fclose(seed);
     PQclear(r);
     return rc;
+}
+
+pgcdc_code sqlfeed_drain(PGconn *conn, const char *slot, const char *options, pgcdc_decoder *dec, event_log *log,
+                         pgcdc_error *err)
+{
+    return feed(conn, "pg_logical_slot_get_binary_changes", slot, options, dec, log, err);
+}
+
+pgcdc_code sqlfeed_peek(PGconn *conn, const char *slot, const char *options, pgcdc_decoder *dec, event_log *log,
+                        pgcdc_error *err)
+{
+    return feed(conn, "pg_logical_slot_peek_binary_changes", slot, options, dec, log, err);
 }

@@ -19,4 +19,8 @@ int sqlfeed_options(int major, const char *publication, bool two_phase, bool bin
 pgcdc_code sqlfeed_drain(PGconn *conn, const char *slot, const char *options, pgcdc_decoder *dec, event_log *log,
                          pgcdc_error *err);
 
+/* The same without consuming: the slot keeps the changes for the next call. */
+pgcdc_code sqlfeed_peek(PGconn *conn, const char *slot, const char *options, pgcdc_decoder *dec, event_log *log,
+                        pgcdc_error *err);
+
 #endif

@@ -41,7 +41,7 @@ static msg insert(bool streamed, uint32_t xid, uint32_t relid, const char *v1, c
     return m;
 }
 
-static msg stream_start(uint32_t xid) { msg m = {0}; u8(&m, 'S'); u32(&m, xid); u8(&m, 1); return m; }
+static msg stream_start(uint32_t xid, bool first) { msg m = {0}; u8(&m, 'S'); u32(&m, xid); u8(&m, first); return m; }
 static msg stream_stop(void) { msg m = {0}; u8(&m, 'E'); return m; }
 static msg stream_commit(uint32_t xid, uint64_t lsn)
 {
@@ -68,7 +68,7 @@ static void test_framing_inside_stream(void)
     pgcdc_error err;
     CHECK_INT(pgcdc_decoder_new(NULL, event_log_sink, &log, &d, &err), PGCDC_OK);
     CHECK_INT(feed(d, relation(1, "t", 2, cols2, types2), &err), PGCDC_OK);
-    CHECK_INT(feed(d, stream_start(7), &err), PGCDC_OK);
+    CHECK_INT(feed(d, stream_start(7, true), &err), PGCDC_OK);
     CHECK_INT(feed(d, insert(true, 7, 1, "1", "a"), &err), PGCDC_OK);
     /* a commit of the very transaction inside its own chunk is refused, not applied */
     CHECK_INT(feed(d, stream_commit(7, 0x500), &err), PGCDC_EPROTOCOL);
@@ -102,7 +102,7 @@ static void test_interleaved_streams_and_memory_bound(void)
     CHECK_INT(feed(d, relation(1, "t", 2, cols2, types2), &err), PGCDC_OK);
     for (int round = 0; round < 50; round++) {
         for (uint32_t xid = 10; xid <= 12; xid++) {
-            CHECK_INT(feed(d, stream_start(xid), &err), PGCDC_OK);
+            CHECK_INT(feed(d, stream_start(xid, round == 0), &err), PGCDC_OK);
             char id[16];
             snprintf(id, sizeof id, "%u-%d", xid, round);
             /* even rounds in the top transaction, odd ones in subtransaction xid+100 */
@@ -167,8 +167,99 @@ static void test_schema_diffs(void)
     event_log_free(&log);
 }
 
+static msg origin(const char *name) { msg m = {0}; u8(&m, 'O'); u64(&m, 0xAB); str(&m, name); return m; }
+
+static msg prepare_msg(char kind, uint32_t xid, uint64_t lsn, const char *gid)
+{
+    msg m = {0};
+    u8(&m, (uint8_t)kind);
+    if (kind != 'b')
+        u8(&m, 0); /* flags */
+    u64(&m, lsn); u64(&m, lsn + 8); u64(&m, 0); u32(&m, xid); str(&m, gid);
+    return m;
+}
+
+static msg commit_prepared(uint32_t xid, uint64_t lsn, const char *gid)
+{
+    msg m = {0};
+    u8(&m, 'K'); u8(&m, 0); u64(&m, lsn); u64(&m, lsn + 8); u64(&m, 0); u32(&m, xid); str(&m, gid);
+    return m;
+}
+
+static pgcdc_code count_progress(void *ud, pgcdc_error *err)
+{
+    (void)err;
+    ++*(int *)ud;
+    return PGCDC_OK;
+}
+
+/* Origin inside a chunk, first segments after a reconnect, progress calls,
+ * reset, the two-phase confirm limit, Stream Prepare without chunks. */
+static void test_reconnect_origin_progress_two_phase(void)
+{
+    event_log log;
+    event_log_init(&log);
+    int progress = 0;
+    pgcdc_decoder_options o = {.progress = count_progress, .progress_userdata = &progress, .progress_every = 10};
+    pgcdc_decoder *d;
+    pgcdc_error err;
+    CHECK_INT(pgcdc_decoder_new(&o, event_log_sink, &log, &d, &err), PGCDC_OK);
+    CHECK_INT(feed(d, relation(1, "t", 2, cols2, types2), &err), PGCDC_OK);
+
+    /* a streamed transaction from an origin: Origin right after Stream Start */
+    CHECK_INT(feed(d, stream_start(20, true), &err), PGCDC_OK);
+    CHECK_INT(feed(d, origin("upstream"), &err), PGCDC_OK);
+    for (int i = 0; i < 25; i++)
+        CHECK_INT(feed(d, insert(true, 20, 1, "x", "stale"), &err), PGCDC_OK);
+    CHECK_INT(feed(d, stream_stop(), &err), PGCDC_OK);
+    /* reconnect: the server streams it again from its first segment */
+    CHECK_INT(feed(d, stream_start(20, true), &err), PGCDC_OK);
+    CHECK_INT(feed(d, origin("upstream"), &err), PGCDC_OK);
+    for (int i = 0; i < 25; i++)
+        CHECK_INT(feed(d, insert(true, 20, 1, "y", "fresh"), &err), PGCDC_OK);
+    CHECK_INT(feed(d, stream_stop(), &err), PGCDC_OK);
+    CHECK_INT(feed(d, stream_commit(20, 0x3000), &err), PGCDC_OK);
+    CHECK_INT(event_log_count_prefix(&log, "INSERT app.t new=('y','fresh')"), 25);
+    CHECK_INT(event_log_count_prefix(&log, "INSERT app.t new=('x','stale')"), 0);
+    CHECK_INT(event_log_count_prefix(&log, "ORIGIN upstream"), 1);
+    CHECK(event_log_find(&log, "ORIGIN upstream", 0) == event_log_find(&log, "BEGIN streamed", 0) + 1);
+    CHECK_MSG(progress >= 2, "progress called %d times for 26 held messages", progress);
+
+    /* two-phase: the confirm limit is the oldest held PREPARE */
+    CHECK(pgcdc_decoder_confirm_limit(d) == PGCDC_INVALID_LSN);
+    CHECK_INT(feed(d, prepare_msg('b', 30, 0x4000, "g30"), &err), PGCDC_OK);
+    CHECK(pgcdc_decoder_confirm_limit(d) == 0x4000);
+    msg beg = {0};
+    u8(&beg, 'B'); u64(&beg, 0x9000); u64(&beg, 0); u32(&beg, 31);
+    CHECK_INT(feed(d, beg, &err), PGCDC_EPROTOCOL); /* no BEGIN inside a prepare */
+    CHECK_INT(feed(d, insert(false, 0, 1, "p", "prepared"), &err), PGCDC_OK);
+    CHECK_INT(feed(d, prepare_msg('P', 30, 0x4000, "g30"), &err), PGCDC_OK);
+    CHECK(pgcdc_decoder_confirm_limit(d) == 0x4000);
+    CHECK_INT(feed(d, commit_prepared(30, 0x5000, "g30"), &err), PGCDC_OK);
+    CHECK(pgcdc_decoder_confirm_limit(d) == PGCDC_INVALID_LSN);
+    CHECK_INT(event_log_count_prefix(&log, "INSERT app.t new=('p','prepared')"), 1);
+    /* Stream Prepare of a transaction none of whose chunks are held */
+    CHECK_INT(feed(d, prepare_msg('p', 40, 0x6000, "g40"), &err), PGCDC_EGAP);
+    CHECK_CONTAINS(err.message, "none of its streamed changes are held");
+
+    /* reset forgets open and held transactions; the relation cache stays */
+    CHECK_INT(feed(d, stream_start(50, true), &err), PGCDC_OK);
+    CHECK_INT(feed(d, insert(true, 50, 1, "z", "z"), &err), PGCDC_OK);
+    pgcdc_decoder_reset(d);
+    CHECK_INT(pgcdc_decoder_pending_transactions(d), 0);
+    CHECK(!pgcdc_decoder_in_transaction(d));
+    CHECK(pgcdc_decoder_relation(d, 1) != NULL);
+    CHECK_INT(feed(d, beg, &err), PGCDC_OK); /* a fresh BEGIN is fine after the reset */
+    /* Stream Commit or Commit Prepared inside an open transaction is refused */
+    CHECK_INT(feed(d, stream_commit(50, 0x7000), &err), PGCDC_EPROTOCOL);
+    CHECK_INT(feed(d, commit_prepared(30, 0x7000, "g30"), &err), PGCDC_EPROTOCOL);
+    pgcdc_decoder_free(d);
+    event_log_free(&log);
+}
+
 int main(void)
 {
+    test_reconnect_origin_progress_two_phase();
     test_framing_inside_stream();
     test_interleaved_streams_and_memory_bound();
     test_schema_diffs();

@@ -161,12 +161,20 @@ typedef struct pgcdc_event {
  * PGCDC_EIO unless the sink filled err itself. */
 typedef int (*pgcdc_sink_fn)(void *userdata, const pgcdc_event *ev, pgcdc_error *err);
 
+/* Called while a held transaction is released, which happens inside one
+ * pgcdc_decoder_feed call and can take long for a big one: the place to keep
+ * the replication connection alive (pgcdc_stream_tick). Non-zero stops. */
+typedef pgcdc_code (*pgcdc_progress_fn)(void *userdata, pgcdc_error *err);
+
 typedef struct pgcdc_decoder_options {
     int proto_version;          /* as negotiated; only informs checks (1-4) */
     bool stream_abort_has_lsn;  /* streaming=parallel (16+): Stream Abort carries abort LSN and time */
     size_t memory_limit;        /* bytes of buffered streamed/prepared transactions kept in
                                    memory before spilling; 0 = 64 MiB */
     const char *spill_dir;      /* NULL: $TMPDIR or /tmp */
+    pgcdc_progress_fn progress; /* optional, see above */
+    void *progress_userdata;
+    unsigned progress_every;    /* messages between progress calls; 0 = 1000 */
 } pgcdc_decoder_options;
 
 typedef struct pgcdc_decoder pgcdc_decoder;
@@ -181,8 +189,19 @@ void pgcdc_decoder_free(pgcdc_decoder *d);
 pgcdc_code pgcdc_decoder_feed(pgcdc_decoder *d, const uint8_t *data, size_t len, pgcdc_lsn wal_start,
                               pgcdc_error *err);
 
+/* Forgets every open and held transaction, keeping the relation cache. Call it
+ * after the stream was reopened: the server sends again, from the confirmed
+ * position, everything not confirmed, in-progress transactions included. */
+void pgcdc_decoder_reset(pgcdc_decoder *d);
+
 /* True while a plain transaction is open (between BEGIN and COMMIT). */
 bool pgcdc_decoder_in_transaction(const pgcdc_decoder *d);
+
+/* Two-phase: the PREPARE LSN of the oldest prepared transaction being held
+ * (PGCDC_INVALID_LSN when none). Never confirm the slot at or past it: after a
+ * restart the server would send only its COMMIT PREPARED, whose changes are
+ * gone with this process. */
+pgcdc_lsn pgcdc_decoder_confirm_limit(const pgcdc_decoder *d);
 /* Number of streamed or prepared transactions being held. */
 int pgcdc_decoder_pending_transactions(const pgcdc_decoder *d);
 

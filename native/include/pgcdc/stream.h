@@ -80,6 +80,13 @@ pgcdc_code pgcdc_stream_read(pgcdc_stream *s, int timeout_ms, pgcdc_stream_msg *
  * past the stored position and report a gap. */
 void pgcdc_stream_set_durable(pgcdc_stream *s, pgcdc_lsn lsn, bool all_durable);
 
+/* Sends a status update if one is due (and a heartbeat if the stream was quiet
+ * long enough), without reading. For callers busy for a long time between
+ * reads, e.g. while the decoder releases a big held transaction
+ * (pgcdc_decoder_options.progress): the server drops a client that stays
+ * silent for wal_sender_timeout. */
+pgcdc_code pgcdc_stream_tick(pgcdc_stream *s, pgcdc_error *err);
+
 /* Sends a standby status update now (reply requested if ask_reply):
  * write = the highest WAL position received (XLogData or keepalive), flush =
  * apply = the durable position (see set_durable). The server advances the

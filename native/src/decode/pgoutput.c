@@ -8,6 +8,7 @@
  * the same functions, so both paths emit identical events. */
 #include "pgcdc/decoder.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,8 @@ static pgcdc_code malformed(pgcdc_error *err, char kind, pgcdc_lsn lsn, const ch
     return pgcdc_error_set(err, PGCDC_EPROTOCOL, "malformed pgoutput message '%c' at LSN %s: %s", kind,
                            pgcdc_lsn_format(lsn, l), what);
 }
+
+static pgcdc_code decode_origin(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn, pgcdc_error *err);
 
 static pgcdc_code emit(pgcdc_decoder *d, const pgcdc_event *ev, pgcdc_error *err)
 {
@@ -182,17 +185,18 @@ static pgcdc_code decode_relation(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn ls
         c->type_oid = wire_u32(r);
         c->typmod = (int32_t)wire_u32(r);
     }
-    if (r->bad)
-        return malformed(err, 'R', lsn, "truncated column list");
+    if (!wire_done(r))
+        return malformed(err, 'R', lsn, r->bad ? "truncated column list" : "unexpected trailing bytes");
     rel.ncolumns = natts;
     rel.columns = d->cols;
 
+    /* room for the tuples first: a cached shape must never be wider than the value arrays */
+    if (ensure_vals(d, natts) != 0)
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory for %u columns", natts);
     relcache_update up;
     if (relcache_install(d->rels, &rel, &up) != 0)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory caching relation %s.%s", rel.nspname,
                                rel.relname);
-    if (natts > d->vals_cap && ensure_vals(d, natts) != 0)
-        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory for %u columns", natts);
 
     /* The same shape announced again (new session, new stream, after a
      * rolled-back subtransaction) is not news to the consumer. */
@@ -214,8 +218,8 @@ static pgcdc_code decode_type(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn, p
     ev.type_oid = wire_u32(r);
     ev.type_nspname = wire_str(r);
     ev.type_name = wire_str(r);
-    if (r->bad)
-        return malformed(err, 'Y', lsn, "truncated type message");
+    if (!wire_done(r))
+        return malformed(err, 'Y', lsn, r->bad ? "truncated type message" : "unexpected trailing bytes");
     return emit(d, &ev, err);
 }
 
@@ -227,6 +231,11 @@ static pgcdc_code change_outside_txn(pgcdc_decoder *d, char kind, pgcdc_lsn lsn,
     char l[PGCDC_LSN_STRLEN];
     return pgcdc_error_set(err, PGCDC_EPROTOCOL, "change message '%c' at LSN %s outside of a transaction", kind,
                            pgcdc_lsn_format(lsn, l));
+}
+
+static char kind_of(const pgcdc_event *ev)
+{
+    return ev->kind == PGCDC_EV_INSERT ? 'I' : ev->kind == PGCDC_EV_UPDATE ? 'U' : ev->kind == PGCDC_EV_DELETE ? 'D' : 'T';
 }
 
 static pgcdc_code emit_change(pgcdc_decoder *d, pgcdc_event *ev, pgcdc_error *err)
@@ -246,7 +255,9 @@ static pgcdc_code decode_insert(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn,
     if (!(ev.rel = known_relation(d, relid, 'I', lsn, err)))
         return err->code;
     pgcdc_code rc = read_tuple(d, r, d->new_vals, ev.rel, &ev.new_tuple, 'I', lsn, err);
-    return rc ? rc : emit_change(d, &ev, err);
+    if (rc)
+        return rc;
+    return wire_done(r) ? emit_change(d, &ev, err) : malformed(err, kind_of(&ev), lsn, "unexpected trailing bytes");
 }
 
 static pgcdc_code decode_update(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn, pgcdc_error *err)
@@ -269,7 +280,9 @@ static pgcdc_code decode_update(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn,
     if (tag != 'N' || r->bad)
         return malformed(err, 'U', lsn, "expected a new tuple ('N')");
     rc = read_tuple(d, r, d->new_vals, ev.rel, &ev.new_tuple, 'U', lsn, err);
-    return rc ? rc : emit_change(d, &ev, err);
+    if (rc)
+        return rc;
+    return wire_done(r) ? emit_change(d, &ev, err) : malformed(err, kind_of(&ev), lsn, "unexpected trailing bytes");
 }
 
 static pgcdc_code decode_delete(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn, pgcdc_error *err)
@@ -284,7 +297,9 @@ static pgcdc_code decode_delete(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn,
         return err->code;
     ev.old_kind = (char)tag;
     pgcdc_code rc = read_tuple(d, r, d->old_vals, ev.rel, &ev.old_tuple, 'D', lsn, err);
-    return rc ? rc : emit_change(d, &ev, err);
+    if (rc)
+        return rc;
+    return wire_done(r) ? emit_change(d, &ev, err) : malformed(err, kind_of(&ev), lsn, "unexpected trailing bytes");
 }
 
 static pgcdc_code decode_truncate(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn, pgcdc_error *err)
@@ -307,6 +322,8 @@ static pgcdc_code decode_truncate(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn ls
             return err->code;
     ev.nrelations = (int)nrels;
     ev.relations = d->trunc_rels;
+    if (!wire_done(r))
+        return malformed(err, 'T', lsn, "unexpected trailing bytes");
     return emit_change(d, &ev, err);
 }
 
@@ -319,8 +336,8 @@ static pgcdc_code decode_message_body(pgcdc_decoder *d, wire_reader *r, pgcdc_ls
     ev.prefix = wire_str(r);
     ev.content_len = wire_u32(r);
     ev.content = (const char *)wire_bytes(r, ev.content_len);
-    if (r->bad)
-        return malformed(err, 'M', lsn, "truncated logical message");
+    if (!wire_done(r))
+        return malformed(err, 'M', lsn, r->bad ? "truncated logical message" : "unexpected trailing bytes");
     if (!ev.transactional) {
         ev.txn = NULL; /* non-transactional messages are not part of any transaction */
         return emit(d, &ev, err);
@@ -365,19 +382,29 @@ static void forget_held(pgcdc_decoder *d, txbuf_txn *t)
 typedef struct replay_ctx {
     pgcdc_decoder *d;
     bool has_xid;
+    unsigned since_progress;
 } replay_ctx;
 
 static pgcdc_code replay_one(void *ud, pgcdc_lsn lsn, const uint8_t *data, size_t len, pgcdc_error *err)
 {
     replay_ctx *c = ud;
+    pgcdc_decoder *d = c->d;
+    if (d->opt.progress && ++c->since_progress >= d->opt.progress_every) {
+        c->since_progress = 0;
+        pgcdc_code rc = d->opt.progress(d->opt.progress_userdata, err);
+        if (rc)
+            return rc;
+    }
     wire_reader r;
     wire_init(&r, data, len);
     char kind = (char)wire_u8(&r);
+    if (kind == 'O') /* an Origin held with a streamed transaction has no xid */
+        return decode_origin(d, &r, lsn, err);
     if (c->has_xid)
         (void)wire_u32(&r);
     if (r.bad)
         return malformed(err, kind, lsn, "truncated held message");
-    return decode_body(c->d, kind, &r, lsn, err);
+    return decode_body(d, kind, &r, lsn, err);
 }
 
 /* Emits BEGIN, every live held message, COMMIT; then forgets the transaction. */
@@ -401,7 +428,7 @@ static pgcdc_code release_held(pgcdc_decoder *d, txbuf_txn *t, pgcdc_lsn commit_
     event_init(d, &ev, PGCDC_EV_BEGIN, commit_lsn);
     pgcdc_code rc = emit(d, &ev, err);
     if (!rc) {
-        replay_ctx c = {d, t->streamed};
+        replay_ctx c = {d, t->streamed, 0};
         rc = txbuf_replay(d->held, t, replay_one, &c, err);
     }
     if (!rc) {
@@ -445,8 +472,8 @@ static pgcdc_code decode_begin(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn, 
     d->txn.commit_lsn = wire_u64(r);
     d->txn.commit_time = (int64_t)wire_u64(r);
     d->txn.xid = wire_u32(r);
-    if (r->bad)
-        return malformed(err, 'B', lsn, "truncated BEGIN");
+    if (!wire_done(r))
+        return malformed(err, 'B', lsn, r->bad ? "truncated BEGIN" : "unexpected trailing bytes");
     d->in_txn = true;
     pgcdc_event ev;
     event_init(d, &ev, PGCDC_EV_BEGIN, lsn);
@@ -459,8 +486,8 @@ static pgcdc_code decode_commit(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn,
     pgcdc_lsn commit_lsn = wire_u64(r);
     pgcdc_lsn end_lsn = wire_u64(r);
     int64_t commit_time = (int64_t)wire_u64(r);
-    if (r->bad)
-        return malformed(err, 'C', lsn, "truncated COMMIT");
+    if (!wire_done(r))
+        return malformed(err, 'C', lsn, r->bad ? "truncated COMMIT" : "unexpected trailing bytes");
     if (!d->in_txn)
         return malformed(err, 'C', lsn, "COMMIT without BEGIN");
     if (commit_lsn != d->txn.commit_lsn)
@@ -481,19 +508,22 @@ static pgcdc_code decode_origin(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn,
     event_init(d, &ev, PGCDC_EV_ORIGIN, lsn);
     ev.origin_lsn = wire_u64(r);
     ev.origin_name = wire_str(r);
-    if (r->bad)
-        return malformed(err, 'O', lsn, "truncated ORIGIN");
+    if (!wire_done(r))
+        return malformed(err, 'O', lsn, r->bad ? "truncated ORIGIN" : "unexpected trailing bytes");
     return emit(d, &ev, err);
 }
 
 static pgcdc_code decode_stream_start(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn, pgcdc_error *err)
 {
     uint32_t xid = wire_u32(r);
-    (void)wire_u8(r); /* first segment flag: a transaction we have not seen is new either way */
-    if (r->bad)
-        return malformed(err, 'S', lsn, "truncated STREAM START");
-    if (d->streaming || d->in_txn)
+    bool first_segment = wire_u8(r) == 1;
+    if (!wire_done(r))
+        return malformed(err, 'S', lsn, r->bad ? "truncated STREAM START" : "unexpected trailing bytes");
+    if (d->streaming || d->in_txn || d->preparing)
         return malformed(err, 'S', lsn, "STREAM START inside another stream or transaction");
+    txbuf_txn *stale = first_segment ? txbuf_get(d->held, xid, false) : NULL;
+    if (stale && !stale->prepared)
+        forget_held(d, stale); /* streamed again from its start (after a reconnect) */
     if (!(d->streaming = txbuf_get(d->held, xid, true)))
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory holding streamed transaction %u", xid);
     d->streaming->streamed = true;
@@ -507,10 +537,10 @@ static pgcdc_code decode_stream_commit(pgcdc_decoder *d, wire_reader *r, pgcdc_l
     pgcdc_lsn commit_lsn = wire_u64(r);
     pgcdc_lsn end_lsn = wire_u64(r);
     int64_t commit_time = (int64_t)wire_u64(r);
-    if (r->bad)
-        return malformed(err, 'c', lsn, "truncated STREAM COMMIT");
-    if (d->streaming)
-        return malformed(err, 'c', lsn, "STREAM COMMIT inside a stream chunk");
+    if (!wire_done(r))
+        return malformed(err, 'c', lsn, r->bad ? "truncated STREAM COMMIT" : "unexpected trailing bytes");
+    if (d->in_txn || d->preparing)
+        return malformed(err, 'c', lsn, "STREAM COMMIT while a transaction is open");
     txbuf_txn *t = txbuf_get(d->held, xid, false);
     if (!t)
         return malformed(err, 'c', lsn, "STREAM COMMIT of a transaction that was never streamed");
@@ -527,6 +557,10 @@ static pgcdc_code decode_stream_abort(pgcdc_decoder *d, wire_reader *r, pgcdc_ls
     }
     if (r->bad)
         return malformed(err, 'A', lsn, "truncated STREAM ABORT");
+    if (!wire_done(r))
+        return malformed(err, 'A', lsn, d->opt.stream_abort_has_lsn ? "unexpected trailing bytes"
+                         : "STREAM ABORT carries an abort LSN and time (streaming = parallel was negotiated): "
+                           "set stream_abort_has_lsn in the decoder options");
     txbuf_txn *t = txbuf_get(d->held, xid, false);
     if (t) {
         if (xid == subxid) {
@@ -564,13 +598,14 @@ static pgcdc_code decode_begin_prepare(pgcdc_decoder *d, wire_reader *r, pgcdc_l
 {
     prepare_fields f;
     read_prepare_fields(r, &f);
-    if (r->bad)
-        return malformed(err, 'b', lsn, "truncated BEGIN PREPARE");
+    if (!wire_done(r))
+        return malformed(err, 'b', lsn, r->bad ? "truncated BEGIN PREPARE" : "unexpected trailing bytes");
     if (d->in_txn || d->preparing || d->streaming)
         return malformed(err, 'b', lsn, "BEGIN PREPARE while a transaction is open");
     if (!(d->preparing = txbuf_get(d->held, f.xid, true)))
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory holding prepared transaction %u", f.xid);
     snprintf(d->preparing->gid, sizeof d->preparing->gid, "%s", f.gid);
+    d->preparing->prepare_lsn = f.lsn;
     return PGCDC_OK;
 }
 
@@ -596,8 +631,8 @@ static pgcdc_code decode_prepare(pgcdc_decoder *d, wire_reader *r, pgcdc_lsn lsn
     (void)wire_u8(r);
     prepare_fields f;
     read_prepare_fields(r, &f);
-    if (r->bad)
-        return malformed(err, 'P', lsn, "truncated PREPARE");
+    if (!wire_done(r))
+        return malformed(err, 'P', lsn, r->bad ? "truncated PREPARE" : "unexpected trailing bytes");
     txbuf_txn *t = d->preparing;
     if (!t || t->xid != f.xid)
         return malformed(err, 'P', lsn, "PREPARE without a matching BEGIN PREPARE");
@@ -610,12 +645,19 @@ static pgcdc_code decode_stream_prepare(pgcdc_decoder *d, wire_reader *r, pgcdc_
     (void)wire_u8(r);
     prepare_fields f;
     read_prepare_fields(r, &f);
-    if (r->bad)
-        return malformed(err, 'p', lsn, "truncated STREAM PREPARE");
-    txbuf_txn *t = txbuf_get(d->held, f.xid, true);
-    if (!t)
-        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory holding prepared transaction %u", f.xid);
-    t->streamed = true;
+    if (!wire_done(r))
+        return malformed(err, 'p', lsn, r->bad ? "truncated STREAM PREPARE" : "unexpected trailing bytes");
+    if (d->in_txn || d->preparing)
+        return malformed(err, 'p', lsn, "STREAM PREPARE while a transaction is open");
+    txbuf_txn *t = txbuf_get(d->held, f.xid, false);
+    if (!t || !t->streamed) {
+        char l[PGCDC_LSN_STRLEN];
+        return pgcdc_error_set(err, PGCDC_EGAP,
+                               "STREAM PREPARE '%s' (xid %u) at LSN %s: none of its streamed changes are held; "
+                               "its changes cannot be applied. Restart the stream from a position before the "
+                               "transaction began, or resnapshot the affected tables",
+                               f.gid, f.xid, pgcdc_lsn_format(lsn, l));
+    }
     return mark_prepared(d, 'p', t, &f, lsn, err);
 }
 
@@ -627,8 +669,10 @@ static pgcdc_code decode_commit_prepared(pgcdc_decoder *d, wire_reader *r, pgcdc
     int64_t commit_time = (int64_t)wire_u64(r);
     uint32_t xid = wire_u32(r);
     const char *gid = wire_str(r);
-    if (r->bad)
-        return malformed(err, 'K', lsn, "truncated COMMIT PREPARED");
+    if (!wire_done(r))
+        return malformed(err, 'K', lsn, r->bad ? "truncated COMMIT PREPARED" : "unexpected trailing bytes");
+    if (d->in_txn || d->preparing)
+        return malformed(err, 'K', lsn, "COMMIT PREPARED while a transaction is open");
     txbuf_txn *t = txbuf_get(d->held, xid, false);
     if (!t || !t->prepared) {
         char l[PGCDC_LSN_STRLEN];
@@ -650,8 +694,8 @@ static pgcdc_code decode_rollback_prepared(pgcdc_decoder *d, wire_reader *r, pgc
     int64_t rollback_time = (int64_t)wire_u64(r);
     uint32_t xid = wire_u32(r);
     const char *gid = wire_str(r);
-    if (r->bad)
-        return malformed(err, 'r', lsn, "truncated ROLLBACK PREPARED");
+    if (!wire_done(r))
+        return malformed(err, 'r', lsn, r->bad ? "truncated ROLLBACK PREPARED" : "unexpected trailing bytes");
     txbuf_txn *t = txbuf_get(d->held, xid, false);
     if (t)
         forget_held(d, t);
@@ -681,6 +725,8 @@ pgcdc_code pgcdc_decoder_feed(pgcdc_decoder *d, const uint8_t *data, size_t len,
     if (d->streaming) {
         if (is_one_of(kind, "RYIUDTM"))
             return hold_streamed(d, data, len, wal_start, err);
+        if (kind == 'O') /* sent right after Stream Start for a transaction from an origin */
+            return txbuf_append(d->held, d->streaming, d->streaming->xid, wal_start, data, len, err);
         if (kind != 'E')
             return malformed(err, kind, wal_start, "message not allowed inside a stream chunk");
     }
@@ -735,6 +781,8 @@ pgcdc_code pgcdc_decoder_new(const pgcdc_decoder_options *opt, pgcdc_sink_fn sin
         d->opt = *opt;
     if (!d->opt.memory_limit)
         d->opt.memory_limit = 64u << 20;
+    if (!d->opt.progress_every)
+        d->opt.progress_every = 1000;
     d->sink = sink;
     d->userdata = userdata;
     d->rels = relcache_new();
@@ -759,6 +807,25 @@ void pgcdc_decoder_free(pgcdc_decoder *d)
     free(d->trunc_rels);
     free(d->cols);
     free(d);
+}
+
+void pgcdc_decoder_reset(pgcdc_decoder *d)
+{
+    txbuf_txn *t;
+    while ((t = txbuf_first(d->held)))
+        txbuf_discard(d->held, t);
+    d->streaming = d->preparing = NULL;
+    d->in_txn = false;
+    memset(&d->txn, 0, sizeof d->txn);
+}
+
+pgcdc_lsn pgcdc_decoder_confirm_limit(const pgcdc_decoder *d)
+{
+    pgcdc_lsn limit = PGCDC_INVALID_LSN;
+    for (txbuf_txn *t = txbuf_first(d->held); t; t = t->next)
+        if ((t->prepared || t == d->preparing) && t->prepare_lsn && (!limit || t->prepare_lsn < limit))
+            limit = t->prepare_lsn;
+    return limit;
 }
 
 bool pgcdc_decoder_in_transaction(const pgcdc_decoder *d)

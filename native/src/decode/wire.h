@@ -78,6 +78,13 @@ static inline const char *wire_str(wire_reader *r)
     return s;
 }
 
+/* True when everything was read and nothing is left over: pgoutput messages
+ * have no padding, so leftover bytes mean we misread the message's layout. */
+static inline bool wire_done(const wire_reader *r)
+{
+    return !r->bad && r->p == r->end;
+}
+
 /* n raw bytes inside the message. */
 static inline const uint8_t *wire_bytes(wire_reader *r, size_t n)
 {

@@ -626,6 +626,13 @@ void pgcdc_stream_set_durable(pgcdc_stream *s, pgcdc_lsn lsn, bool all_durable)
     }
 }
 
+pgcdc_code pgcdc_stream_tick(pgcdc_stream *s, pgcdc_error *err)
+{
+    if (s->broken)
+        return pgcdc_error_set(err, s->broken_code, "%s", s->broken_msg);
+    return tick(s, err);
+}
+
 pgcdc_code pgcdc_stream_send_status(pgcdc_stream *s, bool ask_reply, pgcdc_error *err)
 {
     if (s->broken)
