@@ -14,7 +14,10 @@ packages=(
   python3                                               # test summary
   util-linux                                            # runuser
 )
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)  # other PostgreSQL versions come from npm
+# PostgreSQL versions other than 15 come from npm (tests/pg/install-pg.sh), which
+# works with Debian 12's own npm 9.2 / Node 18 as with newer ones: Debian's are
+# installed only if no working npm and node are there already.
+{ node --version && npm --version; } >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,7 +27,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
   $SUDO apt-get update -qq
   # Debian's postgresql package would start a cluster on port 5432; the tests start their own.
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+    echo "install-deps: apt-get install ${missing[*]} failed (see apt's messages above)." >&2
+    case " ${missing[*]} " in *" npm "*)
+      echo "install-deps: if Node.js came from elsewhere (e.g. NodeSource), Debian's npm conflicts with it:" \
+           "install npm for that Node.js instead, then run this again." >&2 ;;
+    esac
+    exit 1; }
 fi
 # initdb and postgres refuse to run as root: the servers run as this user.
 id postgres >/dev/null 2>&1 || $SUDO useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres

@@ -22,22 +22,44 @@ step "dependencies"
 scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 tests/pg/install-pg.sh ${versions//,/ } || { echo "0 passed, 1 failed"; exit 1; }
 
-# Runs meson test in a build dir and adds its results to the totals.
+# Runs meson test in a build dir and adds its results to the totals. Every way
+# this can go wrong counts: a missing or unreadable log, or one without a
+# single test, is one failure, and so is meson test exiting non-zero when the
+# log shows no failed test (meson itself failed, or was interrupted).
 run_suite() {
   local dir="$1"; shift
+  local log="$dir/meson-logs/testlog.json" rc counts ok bad
+  rm -f "$log"  # a log from an earlier run must not stand in for this one
   meson test -C "$dir" --print-errorlogs --num-processes 2 "$@"
-  local counts
-  counts=$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+  rc=$?
+  if counts=$(python3 - "$log" <<'PY'
 import json, sys
 ok = bad = 0
-for line in open(sys.argv[1]):
-    r = json.loads(line).get("result")
-    if r in ("OK", "EXPECTEDFAIL"): ok += 1
-    elif r != "SKIP": bad += 1
+try:
+    with open(sys.argv[1]) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line)["result"]
+            if r in ("OK", "EXPECTEDFAIL"): ok += 1
+            elif r != "SKIP": bad += 1
+except (OSError, ValueError, KeyError, TypeError) as e:
+    sys.exit(f"run-all: reading {sys.argv[1]}: {type(e).__name__}: {e}")
+if ok + bad == 0:
+    sys.exit(f"run-all: {sys.argv[1]}: no test ran")
 print(ok, bad)
 PY
-)
-  passed=$((passed + ${counts% *})); failed=$((failed + ${counts#* }))
+  ) && [[ "$counts" =~ ^[0-9]+\ [0-9]+$ ]]; then
+    ok=${counts% *}; bad=${counts#* }
+  else
+    echo "run-all: no usable test results in $log (meson test exit status $rc): counted as 1 failed" >&2
+    ok=0; bad=1
+  fi
+  if [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
+    echo "run-all: meson test exited with status $rc but its log has no failed test: counted as 1 failed" >&2
+    bad=1
+  fi
+  passed=$((passed + ok)); failed=$((failed + bad))
 }
 
 step "build (gcc) and test against PostgreSQL $versions"

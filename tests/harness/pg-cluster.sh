@@ -5,6 +5,17 @@
 #   pg-cluster.sh stop DATADIR                       stops the server and removes the directory
 #   pg-cluster.sh bindir MAJOR                       prints the binary directory for MAJOR
 #
+# A cluster belongs to an owner process: $PGCDC_PG_CLUSTER_OWNER (a PID), by
+# default the process that ran this script ($PPID: the shell of a script that
+# calls `pg-cluster.sh start`, also through `< <(...)` or `$(...)`). `start`
+# leaves a detached watchdog (own session, no open terminals or pipes) that
+# polls the owner every second and, once it is gone, stops the server and
+# removes the directory: a test that aborts, segfaults or is killed on a
+# timeout never runs its own cleanup, and the postmaster, which pg_ctl starts
+# in a session of its own, would otherwise run on. `stop` ends the watchdog
+# too. PGCDC_PG_CLUSTER_OWNER=none starts no watchdog (the cluster then lives
+# until `stop`).
+#
 # The cluster lives in a fresh temp dir, listens on 127.0.0.1 at a free port
 # with wal_level=logical, and trusts the superuser "postgres" from 127.0.0.1;
 # other roles authenticate with scram-sha-256 passwords. initdb and postgres
@@ -35,6 +46,53 @@ bindir_for() {
   exit 3
 }
 
+# "start TIME" of a live (not zombie) process, from /proc/PID/stat; fails if
+# there is none. With the PID it identifies a process even if the PID is reused.
+proc_start_time() {
+  local stat rest
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  rest=${stat##*) }          # the fields after "(comm)", which may hold spaces
+  local -a f
+  read -r -a f <<<"$rest"
+  [ "${f[0]}" != Z ] && [ "${f[0]}" != X ] || return 1
+  echo "${f[19]}"            # field 22: starttime
+}
+
+# Stops the server of cluster DIR (if it runs) and removes DIR.
+stop_cluster() {
+  local dir="$1" pid exe
+  # (The server may be exiting and removing postmaster.pid meanwhile.)
+  pid=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null) || pid=""
+  if [ -n "$pid" ]; then
+    # No such process: the server is gone already (and the PID may be reused).
+    if exe=$(readlink -f "/proc/$pid/exe" 2>/dev/null) && [ "${exe##*/}" = postgres ]; then
+      if [ -x "${exe%/*}/pg_ctl" ]; then
+        run_as_server_user "${exe%/*}/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+      else
+        kill -QUIT "$pid" 2>/dev/null || true
+      fi
+    fi
+  fi
+  rm -rf "$dir"
+}
+
+# Ends the watchdog of cluster DIR, checking that the PID recorded is still it.
+stop_watchdog() {
+  local dir="$1" pid
+  pid=$(cat "$dir/watchdog.pid" 2>/dev/null) || return 0
+  case "$pid" in ''|*[!0-9]*) return 0 ;; esac
+  local cmdline
+  cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 0
+  case "$cmdline" in *" _watchdog "*" $dir ") ;; *) return 0 ;; esac
+  # Its own process group: this takes its `sleep` along.
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    proc_start_time "$pid" >/dev/null || return 0
+    sleep 0.1
+  done
+}
+
+self=$(readlink -f "$0")
 cmd="${1:-}"; shift || true
 # The server user may not be able to read the caller's working directory.
 cd /
@@ -45,6 +103,16 @@ bindir)
 start)
   major="$1"; shift
   bin=$(bindir_for "$major")
+  owner="${PGCDC_PG_CLUSTER_OWNER:-$PPID}"
+  owner_start=""
+  if [ "$owner" != none ]; then
+    case "$owner" in ''|*[!0-9]*)
+      echo "pg-cluster.sh: PGCDC_PG_CLUSTER_OWNER must be a process id or 'none', not '$owner'" >&2; exit 2 ;;
+    esac
+    owner_start=$(proc_start_time "$owner") || {
+      echo "pg-cluster.sh: the owner process $owner is not running; set PGCDC_PG_CLUSTER_OWNER to the PID of the process that stops the cluster, or to 'none'" >&2
+      exit 2; }
+  fi
   dir=$(mktemp -d "${TMPDIR:-/tmp}/pgcdc-pg$major.XXXXXX")
   chmod 755 "$dir"
   [ "$(id -u)" = 0 ] && chown "${PGCDC_TEST_PG_USER:-postgres}" "$dir"
@@ -75,6 +143,24 @@ CONF
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
     port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
     if run_as_server_user "$bin/pg_ctl" -D "$dir/data" -o "-p $port" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1; then
+      if [ "$owner" != none ]; then
+        # Detached: its own session (meson kills a timed-out test's process
+        # group), and no inherited descriptor, so neither popen() in pgt.c nor
+        # a `$(...)` waits for it.
+        (
+          for f in /proc/"$BASHPID"/fd/*; do
+            n=${f##*/}
+            case "$n" in 0|1|2|255) ;; *) eval "exec $n>&-" 2>/dev/null || true ;; esac
+          done
+          exec setsid "$self" _watchdog "$owner" "$owner_start" "$dir" </dev/null >/dev/null 2>&1
+        ) &
+        # Return only once it is watching, so a `stop` right away finds it.
+        for _ in $(seq 1 100); do [ -s "$dir/watchdog.pid" ] && break; sleep 0.05; done
+        if [ ! -s "$dir/watchdog.pid" ]; then
+          echo "pg-cluster.sh: the cluster's watchdog did not start" >&2
+          stop_cluster "$dir"; exit 1
+        fi
+      fi
       echo "$port $dir"
       exit 0
     fi
@@ -88,15 +174,21 @@ CONF
 stop)
   dir="$1"
   case "$dir" in */pgcdc-pg*) ;; *) echo "pg-cluster.sh: refusing to remove '$dir'" >&2; exit 2 ;; esac
-  if [ -f "$dir/data/postmaster.pid" ]; then
-    bin=$(dirname "$(readlink -f /proc/"$(head -1 "$dir/data/postmaster.pid")"/exe 2>/dev/null || echo /nonexistent/x)")
-    if [ -x "$bin/pg_ctl" ]; then
-      run_as_server_user "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-    else
-      kill -QUIT "$(head -1 "$dir/data/postmaster.pid")" 2>/dev/null || true
+  stop_watchdog "$dir"
+  stop_cluster "$dir"
+  ;;
+_watchdog)
+  # Internal: _watchdog OWNER_PID OWNER_START_TIME DIR (started by `start`).
+  owner="$1" owner_start="$2" dir="$3"
+  echo "$$" > "$dir/watchdog.pid" || exit 0
+  # Polls the owner; ends by itself when `stop` has removed the directory.
+  while [ -d "$dir" ]; do
+    if [ "$(proc_start_time "$owner" || true)" != "$owner_start" ]; then
+      stop_cluster "$dir"
+      exit 0
     fi
-  fi
-  rm -rf "$dir"
+    sleep 1
+  done
   ;;
 *)
   echo "usage: pg-cluster.sh start MAJOR [-c name=value ...] | stop DATADIR | bindir MAJOR" >&2

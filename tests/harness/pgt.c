@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int pgt_checks;
 int pgt_failures;
@@ -26,7 +27,10 @@ int pgt_major(void)
     return v && *v ? atoi(v) : 15;
 }
 
-/* Clusters still running at exit (a failed check may exit early) are stopped then. */
+/* Clusters still running at exit (a failed check may exit early) are stopped then.
+ * A test that dies without exiting (abort, crash, a timeout's SIGKILL) runs no
+ * atexit handler: for that pg-cluster.sh's watchdog stops the cluster once this
+ * process, named its owner below, is gone. */
 #define PGT_MAX_CLUSTERS 8
 static pgt_cluster *running[PGT_MAX_CLUSTERS];
 
@@ -45,7 +49,10 @@ void pgt_cluster_start(pgt_cluster *c, int major, const char *extra)
         registered = 1;
     }
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' start %d %s", PGT_CLUSTER_SCRIPT, major, extra ? extra : "");
+    /* The owner must be this process: popen's shell, pg-cluster.sh's parent,
+     * exits as soon as the cluster is up. */
+    snprintf(cmd, sizeof cmd, "PGCDC_PG_CLUSTER_OWNER=%ld '%s' start %d %s", (long)getpid(),
+             PGT_CLUSTER_SCRIPT, major, extra ? extra : "");
     FILE *p = popen(cmd, "r");
     if (!p) {
         perror("popen pg-cluster.sh");
