@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../types/comma_locale.h"
 #include "batch_fixture.h"
 #include "check.h"
 #include "pgcdc/batch.h"
@@ -196,9 +197,9 @@ static void test_float_self_consistency(bool float4)
     CHECK_INT(total, N * ROUNDS);
 }
 
-/* Short decimals (up to 15 digits, the builder's fast path) in many layouts
- * and magnitudes: typed exactly when PostgreSQL's text of the parsed value is
- * the text itself, as the general (slow) formatter of value_get says. */
+/* Short decimals (up to 15 digits) in many layouts and magnitudes: typed
+ * exactly when PostgreSQL's text of the parsed value is the text itself, as
+ * the formatter of value_get says. */
 static void test_float_short_decimals(bool float4)
 {
     enum { N = 2000, ROUNDS = 10 };
@@ -254,6 +255,51 @@ static void test_float_short_decimals(bool float4)
         fx_trash();
     }
     CHECK(typed > N * ROUNDS / 3); /* most PostgreSQL-layout texts, some C-layout ones */
+}
+
+/* With a ',' radix in force (process-wide, as a JVM host may set it), float
+ * texts are still read and printed in PostgreSQL's C-locale form: typed with
+ * the right value, and value_get gives the same bytes back. */
+static void test_floats_comma_locale(void)
+{
+    const char *name = pgt_comma_locale();
+    if (!name)
+        return;
+    static const struct {
+        uint32_t oid;
+        const char *text;
+        double value;
+    } cases[] = {
+        {OID_FLOAT8, "1.5", 1.5},
+        {OID_FLOAT8, "-0.30000000000000004", -(0.1 + 0.2)},
+        {OID_FLOAT8, "2.5e-07", 2.5e-07},
+        {OID_FLOAT8, "1.7976931348623157e+308", 1.7976931348623157e+308},
+        {OID_FLOAT4, "3.1415927", (double)3.1415927f},
+        {OID_FLOAT4, "1.234567e+06", 1234567.0},
+    };
+    CHECK(setlocale(LC_ALL, name) != NULL);
+    char probe[16];
+    snprintf(probe, sizeof probe, "%.1f", 1.5);
+    CHECK_STR(probe, "1,5"); /* the locale is in force */
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pgcdc_value v = fx_text(cases[i].text);
+        fx_run r;
+        fx_run_values(&r, cases[i].oid, 1, &v);
+        const Pgcdc__V1__Value *dv = r.change && r.change->n_new_values == 1 ? r.change->new_values[0] : NULL;
+        CHECK_MSG(dv && dv->kind_case == PGCDC__V1__VALUE__KIND_DOUBLE_VALUE && dv->double_value == cases[i].value,
+                  "%s not typed as its value under %s", cases[i].text, name);
+        if (dv) {
+            char scratch[PGCDC_BATCH_VALUE_SCRATCH];
+            pgcdc_value out;
+            CHECK_INT(pgcdc_batch_value_get(dv, cases[i].oid, scratch, &out, NULL), PGCDC_OK);
+            CHECK_MSG(out.len == strlen(cases[i].text) && memcmp(out.data, cases[i].text, out.len) == 0,
+                      "%s came back as %.*s under %s", cases[i].text, (int)out.len, out.data, name);
+        }
+        fx_run_free(&r);
+        fx_trash();
+    }
+    setlocale(LC_ALL, "C");
+    pgt_comma_locale_done();
 }
 
 static void test_kinds(void)
@@ -328,6 +374,7 @@ int main(void)
     test_float_self_consistency(true);
     test_float_short_decimals(false);
     test_float_short_decimals(true);
+    test_floats_comma_locale();
     test_kinds();
     return pgt_done("batch_values");
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "batch_value.h"
+#include "types/float_text.h"
 
 /* ---------------------------------------------------------------- encode */
 
@@ -242,6 +243,8 @@ const struct Pgcdc__V1__ChangeBatch *pgcdc_batch_message(const pgcdc_batch *batc
 
 /* ----------------------------------------------------------------- values */
 
+_Static_assert(PGCDC_BATCH_VALUE_SCRATCH >= PGCDC_FLOAT_TEXT_MAX, "the scratch holds any float text");
+
 pgcdc_code pgcdc_batch_value_get(const struct Pgcdc__V1__Value *v, uint32_t type_oid,
                                  char scratch[PGCDC_BATCH_VALUE_SCRATCH], pgcdc_value *out, pgcdc_error *err)
 {
@@ -270,7 +273,7 @@ pgcdc_code pgcdc_batch_value_get(const struct Pgcdc__V1__Value *v, uint32_t type
         return PGCDC_OK;
     case PGCDC__V1__VALUE__KIND_DOUBLE_VALUE:
         out->kind = 't';
-        out->len = (uint32_t)batch_float_format(v->double_value, type_oid == BATCH_FLOAT4OID, scratch);
+        out->len = (uint32_t)pgcdc_format_float(v->double_value, type_oid == BATCH_FLOAT4OID, scratch);
         out->data = scratch;
         return PGCDC_OK;
     case PGCDC__V1__VALUE__KIND_BOOL_VALUE:

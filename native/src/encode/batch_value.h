@@ -25,10 +25,4 @@
  * the caller keeps the text. */
 bool batch_value_make_typed(uint32_t type_oid, const char *text, size_t len, Pgcdc__V1__Value *v);
 
-/* PostgreSQL's float4out/float8out (shortest exact digits, extra_float_digits
- * >= 1, the default since PostgreSQL 12) of d into out; returns the length.
- * float4: d must hold a float value. */
-#define BATCH_FLOAT_TEXT_MAX 32
-int batch_float_format(double d, bool float4, char out[BATCH_FLOAT_TEXT_MAX]);
-
 #endif

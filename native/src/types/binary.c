@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "types/float_text.h"
+
 static uint16_t rd16(const unsigned char *p)
 {
     return (uint16_t)((p[0] << 8) | p[1]);

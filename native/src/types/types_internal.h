@@ -108,10 +108,6 @@ size_t pgcdc_format_time(int64_t us, char *dst);
 size_t pgcdc_format_timetz(int64_t us, int32_t zone_west, char *dst);
 size_t pgcdc_format_interval(int64_t us, int32_t days, int32_t months, char *dst);
 
-/* float_text.c: PostgreSQL's text of a float4 (is_float4) or float8 value
- * (dst >= 32 bytes); returns the length. */
-size_t pgcdc_format_float(double v, bool is_float4, char *dst);
-
 /* ---- converters of one text value of a class (convert.c dispatches) ---- */
 
 /* Each appends the literal of s[0..n) for column t (t->dialect decides the
