@@ -1,0 +1,144 @@
+-- docs, postgresql dialect (PostgreSQL 10-14: ON CONFLICT), CASE_SENSITIVE
+-- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), reset state
+-- journal COPY columns: "id", "title", "body", "tags", "meta", "blob", "n", "_PGCDC_LSN", "_PGCDC_SEQ", "_PGCDC_OP", "_PGCDC_COMMIT_TIME", "_PGCDC_UNCHANGED"
+-- merge parameters: $1/? bound LSN, $2/? bound SEQ, $3/? 'docs', $4/? 'docs_JOURNAL_1718000000_1'
+CREATE SCHEMA IF NOT EXISTS "app";
+
+CREATE TABLE IF NOT EXISTS "app"."_PGCDC_MERGE_STATE" (
+  "table_name" text PRIMARY KEY,
+  "journal" text,
+  "merged_lsn" bigint NOT NULL,
+  "merged_seq" bigint NOT NULL,
+  "updated_at" timestamp without time zone
+);
+
+CREATE TABLE "app"."docs" (
+  "id" integer NOT NULL,
+  "title" text,
+  "body" text,
+  "tags" text[],
+  "meta" jsonb,
+  "blob" bytea,
+  "n" integer,
+  "_SNOWFLAKE_INSERTED_AT" timestamp without time zone,
+  "_SNOWFLAKE_UPDATED_AT" timestamp without time zone,
+  "_SNOWFLAKE_DELETED" boolean,
+  PRIMARY KEY ("id")
+);
+
+CREATE TABLE IF NOT EXISTS "app"."docs_JOURNAL_1718000000_1" (
+  "id" integer,
+  "title" text,
+  "body" text,
+  "tags" text[],
+  "meta" jsonb,
+  "blob" bytea,
+  "n" integer,
+  "_PGCDC_LSN" bigint NOT NULL,
+  "_PGCDC_SEQ" bigint NOT NULL,
+  "_PGCDC_OP" character(1) NOT NULL,
+  "_PGCDC_COMMIT_TIME" timestamp with time zone,
+  "_PGCDC_UNCHANGED" text[]
+);
+
+CREATE INDEX IF NOT EXISTS "docs_JOURNAL_1718000000_1_POS" ON "app"."docs_JOURNAL_1718000000_1" ("_PGCDC_LSN", "_PGCDC_SEQ");
+
+INSERT INTO "app"."_PGCDC_MERGE_STATE" AS m ("table_name", "journal", "merged_lsn", "merged_seq", "updated_at")
+SELECT prm.tbl, prm.jn, 0, 0, (now() AT TIME ZONE 'UTC') FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+ON CONFLICT ("table_name") DO UPDATE SET "journal" = EXCLUDED."journal";
+
+WITH RECURSIVE prm AS (
+  SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn
+), st AS (
+  SELECT coalesce(max(m."merged_lsn"), 0) AS lsn, coalesce(max(m."merged_seq"), 0) AS seq
+  FROM "app"."_PGCDC_MERGE_STATE" m, prm
+  WHERE m."table_name" = prm.tbl
+), win AS (
+  SELECT DISTINCT ON (j."_PGCDC_LSN", j."_PGCDC_SEQ") j."id", j."title", j."body", j."tags", j."meta", j."blob", j."n", j."_PGCDC_LSN", j."_PGCDC_SEQ", j."_PGCDC_OP", j."_PGCDC_UNCHANGED"
+  FROM "app"."docs_JOURNAL_1718000000_1" j, prm, st
+  WHERE (j."_PGCDC_LSN", j."_PGCDC_SEQ") > (st.lsn, st.seq)
+    AND (j."_PGCDC_LSN", j."_PGCDC_SEQ") <= (prm.hi_lsn, prm.hi_seq)
+  ORDER BY j."_PGCDC_LSN", j."_PGCDC_SEQ"
+), ks AS (
+  SELECT win.*,
+    sum(CASE WHEN win."_PGCDC_OP" = 'D' THEN 1 ELSE 0 END) OVER (PARTITION BY win."id" ORDER BY win."_PGCDC_LSN", win."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      - CASE WHEN win."_PGCDC_OP" = 'D' THEN 1 ELSE 0 END AS "_PGCDC_SEG",
+    row_number() OVER (PARTITION BY win."id" ORDER BY win."_PGCDC_LSN" DESC, win."_PGCDC_SEQ" DESC) AS "_PGCDC_LAST"
+  FROM win
+), sg AS (
+  SELECT ks.*,
+    first_value(ks."_PGCDC_LSN") OVER (PARTITION BY ks."id", ks."_PGCDC_SEG" ORDER BY ks."_PGCDC_LSN", ks."_PGCDC_SEQ") AS "_PGCDC_SEG_LSN",
+    first_value(ks."_PGCDC_SEQ") OVER (PARTITION BY ks."id", ks."_PGCDC_SEG" ORDER BY ks."_PGCDC_LSN", ks."_PGCDC_SEQ") AS "_PGCDC_SEG_SEQ"
+  FROM ks
+), lnk AS (
+  SELECT i."_PGCDC_SEG_LSN" AS c_lsn, i."_PGCDC_SEG_SEQ" AS c_seq, d."_PGCDC_SEG_LSN" AS p_lsn, d."_PGCDC_SEG_SEQ" AS p_seq
+  FROM sg i JOIN sg d ON d."_PGCDC_LSN" = i."_PGCDC_LSN" AND d."_PGCDC_SEQ" = i."_PGCDC_SEQ" - 1 AND d."_PGCDC_OP" = 'D'
+  WHERE i."_PGCDC_OP" = 'I' AND cardinality(i."_PGCDC_UNCHANGED") > 0
+    AND i."_PGCDC_LSN" = i."_PGCDC_SEG_LSN" AND i."_PGCDC_SEQ" = i."_PGCDC_SEG_SEQ"
+), lin (c_lsn, c_seq, root_lsn, root_seq) AS (
+  SELECT a.c_lsn, a.c_seq, a.p_lsn, a.p_seq FROM lnk a
+  WHERE NOT EXISTS (SELECT 1 FROM lnk b WHERE b.c_lsn = a.p_lsn AND b.c_seq = a.p_seq)
+  UNION ALL
+  SELECT a.c_lsn, a.c_seq, lin.root_lsn, lin.root_seq
+  FROM lin JOIN lnk a ON a.p_lsn = lin.c_lsn AND a.p_seq = lin.c_seq
+), lr AS (
+  SELECT sg.*, coalesce(lin.root_lsn, sg."_PGCDC_SEG_LSN") AS "_PGCDC_ROOT_LSN", coalesce(lin.root_seq, sg."_PGCDC_SEG_SEQ") AS "_PGCDC_ROOT_SEQ"
+  FROM sg LEFT JOIN lin ON lin.c_lsn = sg."_PGCDC_SEG_LSN" AND lin.c_seq = sg."_PGCDC_SEG_SEQ"
+), need AS (
+  SELECT DISTINCT x."_PGCDC_ROOT_LSN" AS root_lsn, x."_PGCDC_ROOT_SEQ" AS root_seq FROM lr x
+  WHERE x."_PGCDC_LAST" = 1 AND x."_PGCDC_OP" <> 'D' AND cardinality(x."_PGCDC_UNCHANGED") > 0
+), cnt AS (
+  SELECT x.*,
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce('title' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G2",
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce('body' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G3",
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce('tags' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G4",
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce('meta' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G5",
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce('blob' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G6"
+  FROM lr x JOIN need ON need.root_lsn = x."_PGCDC_ROOT_LSN" AND need.root_seq = x."_PGCDC_ROOT_SEQ"
+), val AS (
+  SELECT x.*,
+    first_value(x."title") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G2" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V2",
+    first_value(x."body") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G3" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V3",
+    first_value(x."tags") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G4" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V4",
+    first_value(x."meta") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G5" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V5",
+    first_value(x."blob") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G6" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V6"
+  FROM cnt x
+), res AS (
+  SELECT x."_PGCDC_LSN", x."_PGCDC_SEQ",
+    CASE WHEN x."_PGCDC_G2" > 0 THEN x."_PGCDC_V2" WHEN dr."id" IS NOT NULL THEN dr."title" ELSE x."title" END AS "_PGCDC_V2",
+    CASE WHEN x."_PGCDC_G3" > 0 THEN x."_PGCDC_V3" WHEN dr."id" IS NOT NULL THEN dr."body" ELSE x."body" END AS "_PGCDC_V3",
+    CASE WHEN x."_PGCDC_G4" > 0 THEN x."_PGCDC_V4" WHEN dr."id" IS NOT NULL THEN dr."tags" ELSE x."tags" END AS "_PGCDC_V4",
+    CASE WHEN x."_PGCDC_G5" > 0 THEN x."_PGCDC_V5" WHEN dr."id" IS NOT NULL THEN dr."meta" ELSE x."meta" END AS "_PGCDC_V5",
+    CASE WHEN x."_PGCDC_G6" > 0 THEN x."_PGCDC_V6" WHEN dr."id" IS NOT NULL THEN dr."blob" ELSE x."blob" END AS "_PGCDC_V6"
+  FROM val x
+  JOIN lr rt ON rt."_PGCDC_LSN" = x."_PGCDC_ROOT_LSN" AND rt."_PGCDC_SEQ" = x."_PGCDC_ROOT_SEQ"
+  LEFT JOIN "app"."docs" dr ON rt."_PGCDC_SEG" = 0 AND rt."_PGCDC_OP" <> 'I' AND dr."id" = rt."id"
+  WHERE x."_PGCDC_LAST" = 1 AND x."_PGCDC_OP" <> 'D'
+), s AS (
+SELECT
+  x."id",
+  CASE WHEN coalesce('title' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V2" ELSE x."title" END AS "title",
+  CASE WHEN coalesce('body' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V3" ELSE x."body" END AS "body",
+  CASE WHEN coalesce('tags' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V4" ELSE x."tags" END AS "tags",
+  CASE WHEN coalesce('meta' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V5" ELSE x."meta" END AS "meta",
+  CASE WHEN coalesce('blob' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V6" ELSE x."blob" END AS "blob",
+  x."n",
+  x."_PGCDC_OP"
+FROM lr x LEFT JOIN res ON res."_PGCDC_LSN" = x."_PGCDC_LSN" AND res."_PGCDC_SEQ" = x."_PGCDC_SEQ"
+WHERE x."_PGCDC_LAST" = 1
+), del AS (
+  UPDATE "app"."docs" AS t SET "_SNOWFLAKE_DELETED" = TRUE, "_SNOWFLAKE_UPDATED_AT" = (now() AT TIME ZONE 'UTC')
+  FROM s WHERE s."_PGCDC_OP" = 'D' AND t."id" = s."id"
+)
+INSERT INTO "app"."docs" AS t ("id", "title", "body", "tags", "meta", "blob", "n", "_SNOWFLAKE_INSERTED_AT", "_SNOWFLAKE_UPDATED_AT", "_SNOWFLAKE_DELETED")
+SELECT s."id", s."title", s."body", s."tags", s."meta", s."blob", s."n", (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC'), FALSE
+FROM s WHERE s."_PGCDC_OP" <> 'D'
+ON CONFLICT ("id") DO UPDATE SET "title" = EXCLUDED."title", "body" = EXCLUDED."body", "tags" = EXCLUDED."tags", "meta" = EXCLUDED."meta", "blob" = EXCLUDED."blob", "n" = EXCLUDED."n", "_SNOWFLAKE_DELETED" = FALSE, "_SNOWFLAKE_UPDATED_AT" = EXCLUDED."_SNOWFLAKE_UPDATED_AT";
+
+UPDATE "app"."_PGCDC_MERGE_STATE" AS m SET "merged_lsn" = prm.hi_lsn, "merged_seq" = prm.hi_seq, "journal" = prm.jn, "updated_at" = (now() AT TIME ZONE 'UTC')
+FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE m."table_name" = prm.tbl AND (m."merged_lsn", m."merged_seq") < (prm.hi_lsn, prm.hi_seq);
+
+DELETE FROM "app"."_PGCDC_MERGE_STATE" AS m
+USING (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE m."table_name" = prm.tbl;

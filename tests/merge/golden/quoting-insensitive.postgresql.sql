@@ -1,0 +1,135 @@
+-- We"ird Table, postgresql dialect (PostgreSQL 15+: MERGE), CASE_INSENSITIVE
+-- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), reset state
+-- journal COPY columns: "ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_PGCDC_LSN", "_PGCDC_SEQ", "_PGCDC_OP", "_PGCDC_COMMIT_TIME", "_PGCDC_UNCHANGED"
+-- merge parameters: $1/? bound LSN, $2/? bound SEQ, $3/? 'WE"IRD TABLE', $4/? 'WE"IRD TABLE_JOURNAL_1718000000_1'
+CREATE SCHEMA IF NOT EXISTS "MY SCHEMA";
+
+CREATE TABLE IF NOT EXISTS "MY SCHEMA"."_PGCDC_MERGE_STATE" (
+  "table_name" text PRIMARY KEY,
+  "journal" text,
+  "merged_lsn" bigint NOT NULL,
+  "merged_seq" bigint NOT NULL,
+  "updated_at" timestamp without time zone
+);
+
+CREATE TABLE "MY SCHEMA"."WE""IRD TABLE" (
+  "ID" bigint NOT NULL,
+  "MIXED CASE" text,
+  "QUOTE""D" text,
+  "IT'S\HERE" character varying(50),
+  "LOWER" integer,
+  "_SNOWFLAKE_INSERTED_AT" timestamp without time zone,
+  "_SNOWFLAKE_UPDATED_AT" timestamp without time zone,
+  "_SNOWFLAKE_DELETED" boolean,
+  PRIMARY KEY ("ID")
+);
+
+CREATE TABLE IF NOT EXISTS "MY SCHEMA"."WE""IRD TABLE_JOURNAL_1718000000_1" (
+  "ID" bigint,
+  "MIXED CASE" text,
+  "QUOTE""D" text,
+  "IT'S\HERE" character varying(50),
+  "LOWER" integer,
+  "_PGCDC_LSN" bigint NOT NULL,
+  "_PGCDC_SEQ" bigint NOT NULL,
+  "_PGCDC_OP" character(1) NOT NULL,
+  "_PGCDC_COMMIT_TIME" timestamp with time zone,
+  "_PGCDC_UNCHANGED" text[]
+);
+
+CREATE INDEX IF NOT EXISTS "WE""IRD TABLE_JOURNAL_1718000000_1_POS" ON "MY SCHEMA"."WE""IRD TABLE_JOURNAL_1718000000_1" ("_PGCDC_LSN", "_PGCDC_SEQ");
+
+INSERT INTO "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m ("table_name", "journal", "merged_lsn", "merged_seq", "updated_at")
+SELECT prm.tbl, prm.jn, 0, 0, (now() AT TIME ZONE 'UTC') FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+ON CONFLICT ("table_name") DO UPDATE SET "journal" = EXCLUDED."journal";
+
+MERGE INTO "MY SCHEMA"."WE""IRD TABLE" AS t
+USING (
+WITH RECURSIVE prm AS (
+  SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn
+), st AS (
+  SELECT coalesce(max(m."merged_lsn"), 0) AS lsn, coalesce(max(m."merged_seq"), 0) AS seq
+  FROM "MY SCHEMA"."_PGCDC_MERGE_STATE" m, prm
+  WHERE m."table_name" = prm.tbl
+), win AS (
+  SELECT DISTINCT ON (j."_PGCDC_LSN", j."_PGCDC_SEQ") j."ID", j."MIXED CASE", j."QUOTE""D", j."IT'S\HERE", j."LOWER", j."_PGCDC_LSN", j."_PGCDC_SEQ", j."_PGCDC_OP", j."_PGCDC_UNCHANGED"
+  FROM "MY SCHEMA"."WE""IRD TABLE_JOURNAL_1718000000_1" j, prm, st
+  WHERE (j."_PGCDC_LSN", j."_PGCDC_SEQ") > (st.lsn, st.seq)
+    AND (j."_PGCDC_LSN", j."_PGCDC_SEQ") <= (prm.hi_lsn, prm.hi_seq)
+  ORDER BY j."_PGCDC_LSN", j."_PGCDC_SEQ"
+), ks AS (
+  SELECT win.*,
+    sum(CASE WHEN win."_PGCDC_OP" = 'D' THEN 1 ELSE 0 END) OVER (PARTITION BY win."ID" ORDER BY win."_PGCDC_LSN", win."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      - CASE WHEN win."_PGCDC_OP" = 'D' THEN 1 ELSE 0 END AS "_PGCDC_SEG",
+    row_number() OVER (PARTITION BY win."ID" ORDER BY win."_PGCDC_LSN" DESC, win."_PGCDC_SEQ" DESC) AS "_PGCDC_LAST"
+  FROM win
+), sg AS (
+  SELECT ks.*,
+    first_value(ks."_PGCDC_LSN") OVER (PARTITION BY ks."ID", ks."_PGCDC_SEG" ORDER BY ks."_PGCDC_LSN", ks."_PGCDC_SEQ") AS "_PGCDC_SEG_LSN",
+    first_value(ks."_PGCDC_SEQ") OVER (PARTITION BY ks."ID", ks."_PGCDC_SEG" ORDER BY ks."_PGCDC_LSN", ks."_PGCDC_SEQ") AS "_PGCDC_SEG_SEQ"
+  FROM ks
+), lnk AS (
+  SELECT i."_PGCDC_SEG_LSN" AS c_lsn, i."_PGCDC_SEG_SEQ" AS c_seq, d."_PGCDC_SEG_LSN" AS p_lsn, d."_PGCDC_SEG_SEQ" AS p_seq
+  FROM sg i JOIN sg d ON d."_PGCDC_LSN" = i."_PGCDC_LSN" AND d."_PGCDC_SEQ" = i."_PGCDC_SEQ" - 1 AND d."_PGCDC_OP" = 'D'
+  WHERE i."_PGCDC_OP" = 'I' AND cardinality(i."_PGCDC_UNCHANGED") > 0
+    AND i."_PGCDC_LSN" = i."_PGCDC_SEG_LSN" AND i."_PGCDC_SEQ" = i."_PGCDC_SEG_SEQ"
+), lin (c_lsn, c_seq, root_lsn, root_seq) AS (
+  SELECT a.c_lsn, a.c_seq, a.p_lsn, a.p_seq FROM lnk a
+  WHERE NOT EXISTS (SELECT 1 FROM lnk b WHERE b.c_lsn = a.p_lsn AND b.c_seq = a.p_seq)
+  UNION ALL
+  SELECT a.c_lsn, a.c_seq, lin.root_lsn, lin.root_seq
+  FROM lin JOIN lnk a ON a.p_lsn = lin.c_lsn AND a.p_seq = lin.c_seq
+), lr AS (
+  SELECT sg.*, coalesce(lin.root_lsn, sg."_PGCDC_SEG_LSN") AS "_PGCDC_ROOT_LSN", coalesce(lin.root_seq, sg."_PGCDC_SEG_SEQ") AS "_PGCDC_ROOT_SEQ"
+  FROM sg LEFT JOIN lin ON lin.c_lsn = sg."_PGCDC_SEG_LSN" AND lin.c_seq = sg."_PGCDC_SEG_SEQ"
+), need AS (
+  SELECT DISTINCT x."_PGCDC_ROOT_LSN" AS root_lsn, x."_PGCDC_ROOT_SEQ" AS root_seq FROM lr x
+  WHERE x."_PGCDC_LAST" = 1 AND x."_PGCDC_OP" <> 'D' AND cardinality(x."_PGCDC_UNCHANGED") > 0
+), cnt AS (
+  SELECT x.*,
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce('MIXED CASE' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G2",
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce('QUOTE"D' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G3",
+    sum(CASE WHEN x."_PGCDC_OP" <> 'D' AND NOT coalesce(E'IT''S\\HERE' = ANY(x."_PGCDC_UNCHANGED"), false) THEN 1 ELSE 0 END) OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS "_PGCDC_G4"
+  FROM lr x JOIN need ON need.root_lsn = x."_PGCDC_ROOT_LSN" AND need.root_seq = x."_PGCDC_ROOT_SEQ"
+), val AS (
+  SELECT x.*,
+    first_value(x."MIXED CASE") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G2" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V2",
+    first_value(x."QUOTE""D") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G3" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V3",
+    first_value(x."IT'S\HERE") OVER (PARTITION BY x."_PGCDC_ROOT_LSN", x."_PGCDC_ROOT_SEQ", x."_PGCDC_G4" ORDER BY x."_PGCDC_LSN", x."_PGCDC_SEQ") AS "_PGCDC_V4"
+  FROM cnt x
+), res AS (
+  SELECT x."_PGCDC_LSN", x."_PGCDC_SEQ",
+    CASE WHEN x."_PGCDC_G2" > 0 THEN x."_PGCDC_V2" WHEN dr."ID" IS NOT NULL THEN dr."MIXED CASE" ELSE x."MIXED CASE" END AS "_PGCDC_V2",
+    CASE WHEN x."_PGCDC_G3" > 0 THEN x."_PGCDC_V3" WHEN dr."ID" IS NOT NULL THEN dr."QUOTE""D" ELSE x."QUOTE""D" END AS "_PGCDC_V3",
+    CASE WHEN x."_PGCDC_G4" > 0 THEN x."_PGCDC_V4" WHEN dr."ID" IS NOT NULL THEN dr."IT'S\HERE" ELSE x."IT'S\HERE" END AS "_PGCDC_V4"
+  FROM val x
+  JOIN lr rt ON rt."_PGCDC_LSN" = x."_PGCDC_ROOT_LSN" AND rt."_PGCDC_SEQ" = x."_PGCDC_ROOT_SEQ"
+  LEFT JOIN "MY SCHEMA"."WE""IRD TABLE" dr ON rt."_PGCDC_SEG" = 0 AND rt."_PGCDC_OP" <> 'I' AND dr."ID" = rt."ID"
+  WHERE x."_PGCDC_LAST" = 1 AND x."_PGCDC_OP" <> 'D'
+)
+SELECT
+  x."ID",
+  CASE WHEN coalesce('MIXED CASE' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V2" ELSE x."MIXED CASE" END AS "MIXED CASE",
+  CASE WHEN coalesce('QUOTE"D' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V3" ELSE x."QUOTE""D" END AS "QUOTE""D",
+  CASE WHEN coalesce(E'IT''S\\HERE' = ANY(x."_PGCDC_UNCHANGED"), false) THEN res."_PGCDC_V4" ELSE x."IT'S\HERE" END AS "IT'S\HERE",
+  x."LOWER",
+  x."_PGCDC_OP"
+FROM lr x LEFT JOIN res ON res."_PGCDC_LSN" = x."_PGCDC_LSN" AND res."_PGCDC_SEQ" = x."_PGCDC_SEQ"
+WHERE x."_PGCDC_LAST" = 1
+) AS s
+ON t."ID" = s."ID"
+WHEN MATCHED AND s."_PGCDC_OP" = 'D' THEN
+  UPDATE SET "_SNOWFLAKE_DELETED" = TRUE, "_SNOWFLAKE_UPDATED_AT" = (now() AT TIME ZONE 'UTC')
+WHEN MATCHED THEN
+  UPDATE SET "MIXED CASE" = s."MIXED CASE", "QUOTE""D" = s."QUOTE""D", "IT'S\HERE" = s."IT'S\HERE", "LOWER" = s."LOWER", "_SNOWFLAKE_DELETED" = FALSE, "_SNOWFLAKE_UPDATED_AT" = (now() AT TIME ZONE 'UTC')
+WHEN NOT MATCHED AND s."_PGCDC_OP" <> 'D' THEN
+  INSERT ("ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_SNOWFLAKE_INSERTED_AT", "_SNOWFLAKE_UPDATED_AT", "_SNOWFLAKE_DELETED")
+  VALUES (s."ID", s."MIXED CASE", s."QUOTE""D", s."IT'S\HERE", s."LOWER", (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC'), FALSE);
+
+UPDATE "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m SET "merged_lsn" = prm.hi_lsn, "merged_seq" = prm.hi_seq, "journal" = prm.jn, "updated_at" = (now() AT TIME ZONE 'UTC')
+FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE m."table_name" = prm.tbl AND (m."merged_lsn", m."merged_seq") < (prm.hi_lsn, prm.hi_seq);
+
+DELETE FROM "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m
+USING (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE m."table_name" = prm.tbl;

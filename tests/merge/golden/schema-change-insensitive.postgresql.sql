@@ -1,0 +1,29 @@
+-- schema change of items, postgresql dialect, CASE_INSENSITIVE
+-- new journal generation: yes
+ALTER TABLE "APP"."ITEMS" RENAME COLUMN "QTY" TO "QTY__SNOWFLAKE_DELETED";
+
+ALTER TABLE "APP"."ITEMS" RENAME COLUMN "PRICE" TO "PRICE__SNOWFLAKE_DELETED";
+
+ALTER TABLE "APP"."ITEMS" ALTER COLUMN "NAME" TYPE character varying(20);
+
+ALTER TABLE "APP"."ITEMS" ADD COLUMN "COST" numeric(10,2);
+
+ALTER TABLE "APP"."ITEMS" ALTER COLUMN "SMALL" TYPE bigint;
+
+ALTER TABLE "APP"."ITEMS" ADD COLUMN "NOTE" text;
+
+-- generation 2
+CREATE TABLE IF NOT EXISTS "APP"."ITEMS_JOURNAL_1718000000_2" (
+  "ID" integer,
+  "NAME" character varying(20),
+  "COST" numeric(10,2),
+  "SMALL" bigint,
+  "NOTE" text,
+  "_PGCDC_LSN" bigint NOT NULL,
+  "_PGCDC_SEQ" bigint NOT NULL,
+  "_PGCDC_OP" character(1) NOT NULL,
+  "_PGCDC_COMMIT_TIME" timestamp with time zone,
+  "_PGCDC_UNCHANGED" text[]
+);
+
+CREATE INDEX IF NOT EXISTS "ITEMS_JOURNAL_1718000000_2_POS" ON "APP"."ITEMS_JOURNAL_1718000000_2" ("_PGCDC_LSN", "_PGCDC_SEQ");
