@@ -48,6 +48,7 @@ typedef struct resolver {
     PGresult *tables;
     char pub[200];   /* quoted by the server, for the ALTER PUBLICATION hints */
     bool all_tables;
+    bool via_root_possible; /* publish_via_partition_root exists (PostgreSQL 13+) */
     pgcdc_table_set *out;
 } resolver;
 
@@ -114,7 +115,10 @@ static int find_row(const resolver *r, const char *schema, const char *table)
 static void warn_unpublished(resolver *r, int row, const char *how)
 {
     const char *q = PQgetvalue(r->tables, row, COL_QNAME);
-    if (flag(r, row, COL_PARTITIONED) && flag(r, row, COL_DESCENDANT_IN_PUB))
+    if (flag(r, row, COL_PARTITIONED) && flag(r, row, COL_DESCENDANT_IN_PUB) && !r->via_root_possible)
+        warn(r, "table %s %s, but PostgreSQL before 13 cannot publish a partitioned table as one table: it is "
+                "skipped; include its partitions (published by %s) instead", q, how, r->pub);
+    else if (flag(r, row, COL_PARTITIONED) && flag(r, row, COL_DESCENDANT_IN_PUB))
         warn(r, "table %s %s, but publication %s publishes its partitions as separate tables "
                 "(publish_via_partition_root = false): it is skipped; to replicate it as one table run "
                 "ALTER PUBLICATION %s SET (publish_via_partition_root = true);", q, how, r->pub, r->pub);
@@ -195,7 +199,7 @@ pgcdc_code pgcdc_table_selection_resolve(const pgcdc_table_selection *sel, PGcon
     if (!publication || !*publication)
         return pgcdc_error_set(err, PGCDC_EINVAL, "Publication Name is not set: the included tables are those of "
                                                   "the publication");
-    resolver r = {.sel = sel, .out = out};
+    resolver r = {.sel = sel, .out = out, .via_root_possible = PQserverVersion(conn) >= 130000};
     pgcdc_code rc = load_publication(&r, conn, publication, err);
     if (rc != PGCDC_OK)
         return rc;
