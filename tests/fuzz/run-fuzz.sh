@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Runs the decoder fuzzer for a bounded time from the committed seed corpus.
-#   tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS
-# Findings (crash-*, leak-*, timeout-*) are written to BUILD_DIR/fuzz-findings and
-# make this script exit non-zero.
+# Runs a fuzz target for a bounded time.
+#   tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS [decoder|ingest]
+# decoder (default): the pgoutput decoder, from the committed seed corpus.
+# ingest: the cron, JSON, column-filter and table-name parsers.
+# Findings (crash-*, leak-*, timeout-*) are written to BUILD_DIR/fuzz-findings-TARGET
+# and make this script exit non-zero.
 set -euo pipefail
-build="$1"; seconds="${2:-60}"
+build="$1"; seconds="${2:-60}"; target="${3:-decoder}"
 here=$(cd "$(dirname "$0")" && pwd)
-work="$build/fuzz-corpus"; findings="$build/fuzz-findings"
+case "$target" in
+  decoder) exe="$build/tests/fuzz/fuzz_decoder"; seeds="$here/corpus"; max_len=65536 ;;
+  ingest)  exe="$build/tests/ingest/fuzz_ingest"; seeds=""; max_len=4096 ;;
+  *) echo "run-fuzz.sh: unknown target '$target' (decoder or ingest)" >&2; exit 2 ;;
+esac
+work="$build/fuzz-corpus-$target"; findings="$build/fuzz-findings-$target"
 mkdir -p "$work" "$findings"
-cp -n "$here"/corpus/* "$work"/ 2>/dev/null || true
-"$build/tests/fuzz/fuzz_decoder" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+[ -n "$seeds" ] && cp -n "$seeds"/* "$work"/ 2>/dev/null || true
+"$exe" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$findings/" -print_final_stats=1 "$work" 2>&1 | tail -n 25
 if ls "$findings"/* >/dev/null 2>&1; then
-  echo "fuzz_decoder: findings in $findings" >&2
+  echo "fuzz_$target: findings in $findings" >&2
   exit 1
 fi
-echo "fuzz_decoder: ran ${seconds}s without a finding"
+echo "fuzz_$target: ran ${seconds}s without a finding"
