@@ -11,6 +11,8 @@ typedef struct cli_options {
     const char *slot;        /* tail: --slot overrides the file */
     long max_commits;        /* tail: stop after this many transactions (0: run until stopped) */
     double seconds;          /* tail: stop after this long (0: run until stopped) */
+    bool until_caught_up;    /* run: stop once caught up */
+    bool json;               /* status: JSON output */
 } cli_options;
 
 /* Loads the file and builds the source configuration from its source section;
@@ -25,5 +27,12 @@ void cli_install_logging(void);
 
 int cmd_check(const cli_options *o);
 int cmd_tail(const cli_options *o);
+int cmd_run(const cli_options *o);
+int cmd_status(const cli_options *o);
+
+struct pgcdc_pipeline_config;
+/* Loads the file into a pipeline configuration (all three sections);
+ * prints the error and returns non-zero on failure (free cfg and cf anyway). */
+int cli_load_pipeline(const cli_options *o, conf_file *cf, struct pgcdc_pipeline_config *cfg);
 
 #endif

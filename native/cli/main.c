@@ -10,6 +10,11 @@ static void usage(FILE *f)
     fputs("usage: pgcdc COMMAND -c FILE [options]\n"
           "\n"
           "commands:\n"
+          "  run    -c FILE [--until-caught-up]\n"
+          "                                 replicate: snapshot, then changes, merged into the destination;\n"
+          "                                 SIGINT/SIGTERM stop cleanly; --until-caught-up stops once every\n"
+          "                                 table replicates and all committed so far is merged\n"
+          "  status -c FILE [--json]        each table's state, rows snapshotted, last merged LSN, slot lag\n"
           "  check  -c FILE                 run the preflight checks against the source\n"
           "  tail   -c FILE [--slot NAME] [--max-commits N] [--seconds S]\n"
           "                                 stream the publication's changes and print them\n"
@@ -48,6 +53,10 @@ int main(int argc, char **argv)
             o.slot = argv[++i];
         } else if (!strcmp(a, "--max-commits") && next) {
             o.max_commits = strtol(argv[++i], NULL, 10);
+        } else if (!strcmp(a, "--until-caught-up")) {
+            o.until_caught_up = true;
+        } else if (!strcmp(a, "--json")) {
+            o.json = true;
         } else if (!strcmp(a, "--seconds") && next) {
             o.seconds = strtod(argv[++i], NULL);
         } else {
@@ -61,6 +70,10 @@ int main(int argc, char **argv)
         return cmd_check(&o);
     if (!strcmp(cmd, "tail"))
         return cmd_tail(&o);
+    if (!strcmp(cmd, "run"))
+        return cmd_run(&o);
+    if (!strcmp(cmd, "status"))
+        return cmd_status(&o);
     fprintf(stderr, "pgcdc: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return 2;

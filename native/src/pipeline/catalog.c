@@ -1,0 +1,171 @@
+/* catalog.c - a table's columns, types and key from the source catalog, the
+ * Column Filter applied, described as the planner's pgcdc_merge_table. A
+ * table without a key or with a type that cannot be mapped fails alone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgcdc/log.h"
+#include "pgcdc/types.h"
+#include "pipeline_internal.h"
+
+void pl_table_clear(pl_table *t)
+{
+    free(t->colnames);
+    free(t->mcols);
+    free(t->pcols);
+    free(t->colptrs);
+    t->colnames = NULL;
+    t->mcols = NULL;
+    t->pcols = NULL;
+    t->colptrs = NULL;
+    t->ncols = 0;
+    t->described = false;
+    if (t->has_plan)
+        pgcdc_snapshot_plan_free(&t->plan);
+    t->has_plan = false;
+}
+
+/* The key is the replica identity index when REPLICA IDENTITY USING INDEX,
+ * else the primary key: what pgoutput flags as key columns. */
+static const char *columns_sql =
+    "SELECT a.attname, a.atttypid, a.atttypmod, "
+    "       coalesce(a.attnum = ANY(i.indkey), false) AS is_key "
+    "FROM pg_attribute a "
+    "JOIN pg_class c ON c.oid = a.attrelid "
+    "LEFT JOIN pg_index i ON i.indrelid = c.oid AND "
+    "     CASE c.relreplident WHEN 'i' THEN i.indisreplident ELSE i.indisprimary END "
+    "WHERE a.attrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass "
+    "  AND a.attnum > 0 AND NOT a.attisdropped "
+    "ORDER BY a.attnum";
+
+pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    pl_table_clear(t);
+    const char *v[2] = {t->schema, t->name};
+    PGresult *r = PQexecParams(x->src, columns_sql, 2, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+        pgcdc_source_flatten_message(msg);
+        PQclear(r);
+        return pgcdc_error_set(err, PQstatus(x->src) == CONNECTION_OK ? PGCDC_ESQL : PGCDC_ECONNECT,
+                               "reading the columns of %s.%s: %s", t->schema, t->name, msg);
+    }
+    size_t n = (size_t)PQntuples(r);
+    char (*names)[64] = calloc(n ? n : 1, sizeof *names);
+    bool *is_key = calloc(n ? n : 1, sizeof *is_key);
+    bool *keep = calloc(n ? n : 1, sizeof *keep);
+    const char **np = calloc(n ? n : 1, sizeof *np);
+    pgcdc_dest_type *types = calloc(n ? n : 1, sizeof *types);
+    uint32_t *oids = calloc(n ? n : 1, sizeof *oids);
+    int32_t *mods = calloc(n ? n : 1, sizeof *mods);
+    pgcdc_code rc = PGCDC_OK;
+    if (!names || !is_key || !keep || !np || !types || !oids || !mods) {
+        rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+        goto out;
+    }
+    size_t nkeys = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(names[i], sizeof names[i], "%s", PQgetvalue(r, (int)i, 0));
+        np[i] = names[i];
+        oids[i] = (uint32_t)strtoul(PQgetvalue(r, (int)i, 1), NULL, 10);
+        mods[i] = (int32_t)atoi(PQgetvalue(r, (int)i, 2));
+        is_key[i] = PQgetvalue(r, (int)i, 3)[0] == 't';
+        nkeys += is_key[i];
+    }
+    if (nkeys == 0) {
+        rc = pgcdc_error_set(err, PGCDC_EUNSUPPORTED,
+                             "table %s.%s has no primary key (nor a replica identity index): replication needs "
+                             "a key to merge changes; add a primary key, or leave the table out", t->schema,
+                             t->name);
+        goto out;
+    }
+    pgcdc_column_filter_apply(x->filter, t->schema, t->name, np, is_key, n, keep);
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        pgcdc_pg_type pt;
+        pgcdc_error e2;
+        pgcdc_code c = pgcdc_type_resolve(x->src, oids[i], mods[i], &pt, &e2);
+        if (c == PGCDC_OK)
+            c = pgcdc_type_map(&pt, PGCDC_DIALECT_POSTGRES, &types[i], &e2);
+        if (c != PGCDC_OK) {
+            rc = pgcdc_error_set(err, c == PGCDC_ECONNECT ? c : PGCDC_EUNSUPPORTED,
+                                 "column %s of table %s.%s: %s", names[i], t->schema, t->name, e2.message);
+            goto out;
+        }
+        nk++;
+    }
+    t->colnames = calloc(nk, sizeof *t->colnames);
+    t->mcols = calloc(nk, sizeof *t->mcols);
+    t->pcols = calloc(nk, sizeof *t->pcols);
+    t->colptrs = calloc(nk, sizeof *t->colptrs);
+    if (!t->colnames || !t->mcols || !t->pcols || !t->colptrs) {
+        rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+        goto out;
+    }
+    t->key_column[0] = '\0';
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        memcpy(t->colnames[j], names[i], sizeof names[i]);
+        t->mcols[j].name = t->colnames[j];
+        t->mcols[j].type = types[i];
+        t->mcols[j].is_key = is_key[i];
+        t->pcols[j].name = t->colnames[j];
+        t->pcols[j].type_oid = oids[i];
+        t->pcols[j].typmod = mods[i];
+        t->pcols[j].flags = is_key[i] ? PGCDC_COLUMN_KEY : 0;
+        t->colptrs[j] = t->colnames[j];
+        j++;
+    }
+    if (nkeys == 1)
+        for (size_t i = 0; i < n; i++)
+            if (is_key[i])
+                snprintf(t->key_column, sizeof t->key_column, "%s", names[i]);
+    t->ncols = nk;
+
+    pgcdc_buf ds = PGCDC_BUF_INIT;
+    rc = pgcdc_pipeline_dest_schema(x->cfg->schema_pattern, x->dbname, t->schema, t->name, &ds, err);
+    if (rc == PGCDC_OK)
+        snprintf(t->dest_schema, sizeof t->dest_schema, "%s", ds.data);
+    pgcdc_buf_free(&ds);
+    if (rc != PGCDC_OK)
+        goto out;
+    if (t->journal_epoch <= 0) {
+        t->journal_epoch = (int64_t)time(NULL);
+        t->journal_n = 1;
+    }
+    memset(&t->mt, 0, sizeof t->mt);
+    t->mt.dialect = PGCDC_DIALECT_POSTGRES;
+    t->mt.server_major = x->dst_major;
+    t->mt.ident_case = x->cfg->ident_case;
+    t->mt.source_schema = t->schema;
+    t->mt.source_table = t->name;
+    t->mt.dest_schema = t->dest_schema;
+    t->mt.dest_table = t->name;
+    t->mt.columns = t->mcols;
+    t->mt.ncolumns = t->ncols;
+    t->mt.journal_epoch = t->journal_epoch;
+    t->mt.journal_n = t->journal_n > 0 ? t->journal_n : 1;
+    if ((rc = pgcdc_merge_table_check(&t->mt, err)) != PGCDC_OK) {
+        if (rc == PGCDC_EINVAL)
+            rc = PGCDC_EUNSUPPORTED; /* a name the destination cannot take fails the table */
+        goto out;
+    }
+    t->described = true;
+out:
+    PQclear(r);
+    free(names);
+    free(is_key);
+    free(keep);
+    free(np);
+    free(types);
+    free(oids);
+    free(mods);
+    return rc;
+}

@@ -1,0 +1,252 @@
+/* cdc.c - the change stream: stream -> decoder -> batch builder (cut between
+ * transactions, by size or time) -> journal writer -> slot confirmed up to
+ * what the write made durable -> MERGE (continuously or on the cron). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgcdc/log.h"
+#include "pipeline_internal.h"
+
+#define BATCH_BYTES (8u << 20)   /* cut a batch above this size ... */
+#define BATCH_MS 200             /* ... or when its oldest record waited this long */
+
+typedef struct cdc {
+    pl_ctx *x;
+    pgcdc_stream *stream;
+    pgcdc_decoder *dec;
+    pgcdc_batch_builder *b;
+    pgcdc_buf bytes;
+    pl_table *last;              /* lookup cache */
+    bool dirty;                  /* journal rows not merged yet */
+    double first_pending;        /* when the builder got its first record, 0 none */
+    int64_t next_merge;          /* cron: next fire time (unix seconds) */
+} cdc;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static pl_table *find(cdc *c, const char *schema, const char *name)
+{
+    if (c->last && !strcmp(c->last->name, name) && !strcmp(c->last->schema, schema))
+        return c->last;
+    for (size_t i = 0; i < c->x->ntables; i++) {
+        pl_table *t = &c->x->tables[i];
+        if (!strcmp(t->name, name) && !strcmp(t->schema, schema))
+            return c->last = t;
+    }
+    return NULL;
+}
+
+/* Forwards the events of replicating tables to the batch builder; changes of
+ * other tables (not included, FAILED) are dropped here, so the writer never
+ * sees a table it does not know. */
+static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
+{
+    cdc *c = ud;
+    switch (ev->kind) {
+    case PGCDC_EV_RELATION:
+    case PGCDC_EV_INSERT:
+    case PGCDC_EV_UPDATE:
+    case PGCDC_EV_DELETE: {
+        pl_table *t = find(c, ev->rel->nspname, ev->rel->relname);
+        if (!t || !t->registered || t->fail_pending)
+            return 0;
+        if (ev->kind == PGCDC_EV_RELATION && ev->diff && (ev->diff->nchanges > 0 || ev->diff->table_renamed)) {
+            /* Schema changes while running are not built yet: the table
+             * fails alone (after what was decoded before is written). */
+            snprintf(t->message, sizeof t->message,
+                     "the table's columns changed while replicating (a schema change); schema changes are not "
+                     "supported yet: restart the table (remove it from the included tables, drop the "
+                     "destination table, add it back)");
+            t->fail_pending = true;
+            return 0;
+        }
+        break;
+    }
+    case PGCDC_EV_TRUNCATE:
+        for (int i = 0; i < ev->nrelations; i++) {
+            pl_table *t = find(c, ev->relations[i]->nspname, ev->relations[i]->relname);
+            if (t && t->registered)
+                pgcdc_log(PGCDC_LOG_WARN, "TRUNCATE of %s.%s is not propagated to the destination",
+                          t->schema, t->name);
+        }
+        return 0;
+    default:
+        break;
+    }
+    if (c->first_pending == 0)
+        c->first_pending = now_s();
+    return pgcdc_batch_sink(c->b, ev, err);
+}
+
+static pgcdc_code keep_alive(void *ud, pgcdc_error *err)
+{
+    return pgcdc_stream_tick(((cdc *)ud)->stream, err);
+}
+
+/* Writes what the builder holds (between transactions only) and confirms
+ * the slot up to the position the write made durable. */
+static pgcdc_code flush(cdc *c, pgcdc_error *err)
+{
+    pl_ctx *x = c->x;
+    if (pgcdc_batch_builder_in_transaction(c->b))
+        return PGCDC_OK;
+    pgcdc_lsn confirm = pgcdc_batch_builder_confirm_lsn(c->b);
+    if (pgcdc_batch_builder_records(c->b) == 0 && confirm <= x->durable) {
+        pgcdc_batch_builder_reset(c->b);
+        c->first_pending = 0;
+        return PGCDC_OK;
+    }
+    pgcdc_code rc = pgcdc_batch_encode(c->b, &c->bytes, err);
+    pgcdc_batch *batch = NULL;
+    if (rc == PGCDC_OK)
+        rc = pgcdc_batch_decode((const uint8_t *)c->bytes.data, c->bytes.len, &batch, err);
+    pgcdc_journal_stats st = {0};
+    for (size_t tries = 0; rc == PGCDC_OK; tries++) {
+        pgcdc_error e;
+        pgcdc_code w = pgcdc_journal_write(x->writer, batch, &st, &e);
+        const pgcdc_merge_table *bad = pgcdc_journal_failed_table(x->writer);
+        if (w != PGCDC_OK && pl_is_code_table_failure(w) && bad && tries <= x->ntables) {
+            /* that table fails alone; the batch is written again for the others */
+            for (size_t i = 0; i < x->ntables; i++)
+                if (&x->tables[i].mt == bad)
+                    pl_fail(x, &x->tables[i], e.message);
+            continue;
+        }
+        if (w != PGCDC_OK && err)
+            *err = e;
+        rc = w;
+        break;
+    }
+    pgcdc_batch_free(batch);
+    if (rc != PGCDC_OK)
+        return rc;
+    pgcdc_batch_builder_reset(c->b);
+    c->first_pending = 0;
+    if (st.confirm_lsn > x->durable)
+        x->durable = st.confirm_lsn;
+    pgcdc_stream_set_durable(c->stream, x->durable, false);
+    if (st.rows > 0)
+        c->dirty = true;
+    for (size_t i = 0; i < x->ntables; i++)
+        if (x->tables[i].fail_pending && x->tables[i].registered) {
+            x->tables[i].fail_pending = false;
+            pl_fail(x, &x->tables[i], x->tables[i].message);
+        }
+    return PGCDC_OK;
+}
+
+static pgcdc_code maybe_merge(cdc *c, bool force, pgcdc_error *err)
+{
+    if (!c->dirty)
+        return PGCDC_OK;
+    if (!force && !c->x->continuous) {
+        int64_t now = (int64_t)time(NULL);
+        if (now < c->next_merge)
+            return PGCDC_OK;
+        int64_t next;
+        c->next_merge = pgcdc_cron_next(c->x->cron, now, &next) == PGCDC_OK ? next : INT64_MAX;
+    }
+    pgcdc_code rc = pl_merge_all(c->x, err);
+    if (rc == PGCDC_OK)
+        c->dirty = false;
+    return rc;
+}
+
+static pgcdc_code source_wal_lsn(pl_ctx *x, pgcdc_lsn *out, pgcdc_error *err)
+{
+    PGresult *r = PQexec(x->src, "SELECT pg_current_wal_lsn()");
+    pgcdc_code rc = PGCDC_OK;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || pgcdc_lsn_parse(PQgetvalue(r, 0, 0), out) != 0) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(x->src));
+        pgcdc_source_flatten_message(msg);
+        rc = pgcdc_error_set(err, PGCDC_ECONNECT, "source: reading pg_current_wal_lsn(): %s", msg);
+    }
+    PQclear(r);
+    return rc;
+}
+
+pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
+{
+    cdc c = {.x = x, .bytes = PGCDC_BUF_INIT};
+    pgcdc_stream_options so = {.slot_name = x->slot, .publication_names = x->cfg->source.publication,
+                               .start_lsn = x->durable};
+    pgcdc_code rc = pgcdc_batch_builder_new(x->dbname, &c.b, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_stream_open(&x->cfg->source, &so, &c.stream, err);
+    pgcdc_decoder_options dopt = {.progress = keep_alive, .progress_userdata = &c};
+    if (rc == PGCDC_OK) {
+        dopt.proto_version = pgcdc_stream_proto_version(c.stream);
+        dopt.stream_abort_has_lsn = dopt.proto_version >= 4;
+        rc = pgcdc_decoder_new(&dopt, sink, &c, &c.dec, err);
+    }
+    if (rc == PGCDC_OK && !x->continuous) {
+        int64_t next;
+        c.next_merge = pgcdc_cron_next(x->cron, (int64_t)time(NULL), &next) == PGCDC_OK ? next : INT64_MAX;
+    }
+    pgcdc_lsn target = PGCDC_INVALID_LSN;
+    if (rc == PGCDC_OK && x->opt->until_caught_up)
+        rc = source_wal_lsn(x, &target, err);
+    if (rc == PGCDC_OK) {
+        char a[PGCDC_LSN_STRLEN], b[PGCDC_LSN_STRLEN];
+        pgcdc_log(PGCDC_LOG_INFO, "streaming changes from slot %s at %s%s%s", x->slot,
+                  pgcdc_lsn_format(x->durable, a), target ? ", until caught up with " : "",
+                  target ? pgcdc_lsn_format(target, b) : "");
+    }
+    double last_ask = 0;
+    while (rc == PGCDC_OK && !(x->opt->stop && *x->opt->stop)) {
+        pgcdc_stream_msg msg;
+        pgcdc_code r = pgcdc_stream_read(c.stream, 100, &msg, err);
+        if (r == PGCDC_OK) {
+            rc = pgcdc_decoder_feed(c.dec, msg.data, msg.len, msg.wal_start, err);
+            if (rc != PGCDC_OK)
+                break;
+            if (!pgcdc_batch_builder_in_transaction(c.b) &&
+                (pgcdc_batch_builder_bytes(c.b) >= BATCH_BYTES ||
+                 (c.first_pending > 0 && (now_s() - c.first_pending) * 1000 >= BATCH_MS))) {
+                if ((rc = flush(&c, err)) == PGCDC_OK)
+                    rc = maybe_merge(&c, false, err);
+            }
+            continue;
+        }
+        if (r != PGCDC_ETIMEOUT) {
+            rc = r;
+            break;
+        }
+        /* quiet: write what is complete, merge if due */
+        if ((rc = flush(&c, err)) != PGCDC_OK || (rc = maybe_merge(&c, false, err)) != PGCDC_OK)
+            break;
+        if (!target)
+            continue;
+        bool idle = !pgcdc_decoder_in_transaction(c.dec) && pgcdc_decoder_pending_transactions(c.dec) == 0 &&
+                    pgcdc_batch_builder_records(c.b) == 0;
+        if (idle && pgcdc_stream_server_wal_end(c.stream) >= target) {
+            /* everything committed before the target was received and written */
+            rc = maybe_merge(&c, true, err);
+            break;
+        }
+        if (now_s() - last_ask >= 0.25) {
+            /* a keepalive answer tells how far the server has sent */
+            last_ask = now_s();
+            rc = pgcdc_stream_send_status(c.stream, true, err);
+        }
+    }
+    if (rc == PGCDC_OK && x->opt->stop && *x->opt->stop) {
+        pgcdc_log(PGCDC_LOG_INFO, "stopping: writing what is complete");
+        if ((rc = flush(&c, err)) == PGCDC_OK)
+            rc = maybe_merge(&c, x->continuous, err);
+    }
+    if (c.stream)
+        pgcdc_stream_close(c.stream);
+    pgcdc_decoder_free(c.dec);
+    pgcdc_batch_builder_free(c.b);
+    pgcdc_buf_free(&c.bytes);
+    return rc;
+}

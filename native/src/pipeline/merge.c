@@ -1,0 +1,156 @@
+/* merge.c - destination tables created and merged with the planner's SQL;
+ * every lifecycle step is written in the same destination transaction as the
+ * data it describes (table creation, the snapshot's merge). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgcdc/log.h"
+#include "pipeline_internal.h"
+
+static void rollback(PGconn *c)
+{
+    PQclear(PQexec(c, "ROLLBACK"));
+}
+
+pgcdc_code pl_create_dest(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err)
+{
+    pgcdc_sql_list l;
+    pgcdc_sql_list_init(&l);
+    pgcdc_code rc = pgcdc_merge_sql_create_schema(&t->mt, &l, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_sql_create_state(&t->mt, &l, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_sql_create_table(&t->mt, &l, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_sql_create_journal(&t->mt, &l, err);
+    if (rc == PGCDC_OK)
+        rc = pl_exec(x->dst, "BEGIN", err);
+    if (rc == PGCDC_OK) {
+        rc = pl_run_list(x->dst, &l, err);
+        if (rc == PGCDC_OK)
+            rc = pl_state_write(x, t, state, err);
+        if (rc == PGCDC_OK)
+            rc = pl_exec(x->dst, "COMMIT", err);
+        else
+            rollback(x->dst);
+    }
+    pgcdc_sql_list_free(&l);
+    if (rc == PGCDC_ESQL)
+        pgcdc_error_prefix(err, "creating the destination of %s.%s (a destination table that already exists "
+                           "and is not recorded in %s is not reused: drop it or change %s)",
+                           t->schema, t->name, x->table_state_q.data, PGCDC_P_DEST_SCHEMA_PATTERN);
+    return rc;
+}
+
+/* A table that is snapshotted again (the previous attempt never finished):
+ * its destination table, created by pgcdc, is dropped, its merged position
+ * forgotten and a new journal generation started. */
+pgcdc_code pl_restart_dest(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    if (!t->had_row)
+        return PGCDC_OK;
+    pgcdc_buf q = PGCDC_BUF_INIT, sql = PGCDC_BUF_INIT, dest = PGCDC_BUF_INIT;
+    pgcdc_sql_list l;
+    pgcdc_sql_list_init(&l);
+    pgcdc_code rc = pgcdc_merge_dest_qualified(&t->mt, &q, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_dest_name(&t->mt, &dest, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_sql_create_schema(&t->mt, &l, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_sql_create_state(&t->mt, &l, err);
+    if (rc == PGCDC_OK)
+        rc = pl_exec(x->dst, "BEGIN", err);
+    if (rc == PGCDC_OK) {
+        pgcdc_buf_printf(&sql, "DROP TABLE IF EXISTS %s", q.data);
+        rc = pl_run_list(x->dst, &l, err);
+        if (rc == PGCDC_OK)
+            rc = pl_exec(x->dst, sql.data, err);
+        pgcdc_sql_list_reset(&l);
+        if (rc == PGCDC_OK)
+            rc = pgcdc_merge_sql_reset_state(&t->mt, &l, err);
+        const char *p[4] = {"0", "0", dest.data, ""};
+        if (rc == PGCDC_OK)
+            rc = pl_exec_params(x->dst, pgcdc_sql_list_get(&l, 0), 4, p, err);
+        if (rc == PGCDC_OK)
+            rc = pl_exec(x->dst, "COMMIT", err);
+        else
+            rollback(x->dst);
+    }
+    if (rc == PGCDC_OK) {
+        int64_t now = (int64_t)time(NULL);
+        t->journal_epoch = now > t->journal_epoch ? now : t->journal_epoch + 1;
+        t->journal_n = 1;
+        t->mt.journal_epoch = t->journal_epoch;
+        t->mt.journal_n = 1;
+        t->rows_snapshotted = 0;
+        pgcdc_log(PGCDC_LOG_INFO, "table %s.%s is snapshotted again: its unfinished destination table was dropped",
+                  t->schema, t->name);
+    }
+    pgcdc_sql_list_free(&l);
+    pgcdc_buf_free(&q);
+    pgcdc_buf_free(&sql);
+    pgcdc_buf_free(&dest);
+    return rc;
+}
+
+pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
+                    pgcdc_error *err)
+{
+    pgcdc_sql_list l;
+    pgcdc_buf dest = PGCDC_BUF_INIT, journal = PGCDC_BUF_INIT;
+    pgcdc_sql_list_init(&l);
+    pgcdc_code rc = pgcdc_merge_sql_merge(&t->mt, &l, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_dest_name(&t->mt, &dest, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_merge_journal_name(&t->mt, &journal, err);
+    char lsn[32], seq[32];
+    snprintf(lsn, sizeof lsn, "%lld", (long long)bound_lsn);
+    snprintf(seq, sizeof seq, "%lld", (long long)bound_seq);
+    const char *p[4] = {lsn, seq, dest.data, journal.data};
+    if (rc == PGCDC_OK)
+        rc = pl_exec(x->dst, "BEGIN", err);
+    if (rc == PGCDC_OK) {
+        for (size_t i = 0; i < l.n && rc == PGCDC_OK; i++)
+            rc = pl_exec_params(x->dst, pgcdc_sql_list_get(&l, i), 4, p, err);
+        if (rc == PGCDC_OK && new_state)
+            rc = pl_state_write(x, t, new_state, err);
+        if (rc == PGCDC_OK)
+            rc = pl_exec(x->dst, "COMMIT", err);
+        else
+            rollback(x->dst);
+    }
+    pgcdc_sql_list_free(&l);
+    pgcdc_buf_free(&dest);
+    pgcdc_buf_free(&journal);
+    if (rc == PGCDC_OK && new_state)
+        pl_state_changed(x, t, new_state);
+    return rc;
+}
+
+/* Merges every replicating table up to the durable position: bound
+ * (durable - 1, INT64_MAX), docs/journal.md. A table whose merge the
+ * destination refuses fails alone; a lost connection stops the run. */
+pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err)
+{
+    if (x->durable == PGCDC_INVALID_LSN)
+        return PGCDC_OK;
+    for (size_t i = 0; i < x->ntables; i++) {
+        pl_table *t = &x->tables[i];
+        if (!t->registered || strcmp(t->state, PL_INCREMENTAL) != 0)
+            continue;
+        pgcdc_error e;
+        pgcdc_code rc = pl_merge(x, t, (int64_t)x->durable - 1, INT64_MAX, NULL, &e);
+        if (rc == PGCDC_ECONNECT || rc == PGCDC_ENOMEM) {
+            if (err)
+                *err = e;
+            return rc;
+        }
+        if (rc != PGCDC_OK)
+            pl_fail(x, t, e.message);
+    }
+    return PGCDC_OK;
+}

@@ -1,0 +1,111 @@
+/* pipeline_internal.h - what the pipeline's files share: the run's context
+ * and each included table. */
+#ifndef PGCDC_PIPELINE_INTERNAL_H
+#define PGCDC_PIPELINE_INTERNAL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pgcdc/batch.h"
+#include "pgcdc/cron.h"
+#include "pgcdc/decoder.h"
+#include "pgcdc/journal.h"
+#include "pgcdc/merge.h"
+#include "pgcdc/pipeline.h"
+#include "pgcdc/snapshot.h"
+#include "pgcdc/stream.h"
+#include "pgcdc/tables.h"
+
+#define PL_NEW         "NEW"
+#define PL_SNAPSHOT    "SNAPSHOT_REPLICATION"
+#define PL_INCREMENTAL "INCREMENTAL_REPLICATION"
+#define PL_FAILED      "FAILED"
+
+typedef struct pl_table {
+    char schema[64], name[64];   /* source catalog names */
+    char key[160];               /* state row key: schema.table */
+    char state[32];              /* current lifecycle state */
+    char message[512];           /* why it failed */
+    bool had_row;                /* a state row exists in the destination */
+    int64_t rows_snapshotted;
+    int64_t journal_epoch;
+    int journal_n;
+
+    /* description from the source catalog (kept columns only) */
+    bool described;
+    size_t ncols;
+    char (*colnames)[64];
+    pgcdc_merge_column *mcols;
+    pgcdc_column *pcols;         /* the same columns for snapshot chunks */
+    const char **colptrs;        /* names, for the snapshot reader */
+    char key_column[64];         /* the key when it is one column, else "" */
+    char dest_schema[64];
+    pgcdc_merge_table mt;
+
+    bool registered;             /* with the journal writer */
+    bool fail_pending;           /* fail after the current batch (schema change) */
+    int snap_index;              /* in the snapshot reader, -1 none */
+    pgcdc_snapshot_plan plan;
+    bool has_plan;
+} pl_table;
+
+typedef struct pl_ctx {
+    const pgcdc_pipeline_config *cfg;
+    const pgcdc_pipeline_run_options *opt;
+    PGconn *src;                 /* normal source connection */
+    PGconn *dst;                 /* destination connection */
+    int dst_major;
+    char dbname[64];             /* source database */
+    char slot[64];
+    pgcdc_buf state_schema_q;    /* quoted state schema */
+    pgcdc_buf table_state_q;     /* quoted _PGCDC_TABLE_STATE */
+    pgcdc_buf source_state_q;    /* quoted _PGCDC_SOURCE_STATE */
+    pl_table *tables;
+    size_t ntables;
+    pgcdc_column_filter *filter;
+    pgcdc_cron *cron;
+    bool continuous;
+    pgcdc_journal_writer *writer;
+    pgcdc_lsn durable;
+} pl_ctx;
+
+
+/* state.c */
+pgcdc_code pl_exec(PGconn *c, const char *sql, pgcdc_error *err);
+pgcdc_code pl_exec_params(PGconn *c, const char *sql, int n, const char *const *vals, pgcdc_error *err);
+pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err);
+pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* Writes the table's state row (inside the caller's transaction if any). */
+pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err);
+/* Logs the transition and sets t->state (after the commit). */
+void pl_state_changed(pl_ctx *x, pl_table *t, const char *state);
+/* Marks the table FAILED (own transaction), unregisters it, logs. */
+void pl_fail(pl_ctx *x, pl_table *t, const char *why);
+pgcdc_code pl_source_state_upsert(pl_ctx *x, pgcdc_lsn lsn, pgcdc_error *err);
+pgcdc_code pl_remembered_slot(pl_ctx *x, char *out, size_t outlen, pgcdc_error *err);
+pgcdc_code pl_run_list(PGconn *c, const pgcdc_sql_list *l, pgcdc_error *err);
+
+/* catalog.c */
+/* Describes the table from the source catalog. PGCDC_EUNSUPPORTED (message
+ * for the user) when the table must fail: no key, an unsupported type. */
+pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err);
+void pl_table_clear(pl_table *t);
+
+/* merge.c */
+pgcdc_code pl_create_dest(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err);
+pgcdc_code pl_restart_dest(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* One merge transaction; new_state non-NULL: the state row moves with it. */
+pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
+                    pgcdc_error *err);
+pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err);
+
+/* snapshot.c */
+pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc_error *err);
+
+/* cdc.c */
+pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err);
+
+bool pl_is_code_table_failure(pgcdc_code c);
+
+#endif

@@ -1,0 +1,278 @@
+/* run.c - pgcdc_pipeline_run: connections, tables and their states, the slot
+ * (created with an exported snapshot, or reused after the continuity check),
+ * the initial snapshot, then the change stream. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgcdc/log.h"
+#include "pgcdc/slot.h"
+#include "pipeline_internal.h"
+
+bool pl_is_code_table_failure(pgcdc_code c)
+{
+    return c == PGCDC_EUNSUPPORTED || c == PGCDC_EVALUE || c == PGCDC_EPROTOCOL;
+}
+
+static pgcdc_code setup_tables(pl_ctx *x, pgcdc_error *err)
+{
+    pgcdc_table_selection *sel = NULL;
+    pgcdc_table_set set = {0};
+    pgcdc_code rc = pgcdc_table_selection_parse(x->cfg->table_names, x->cfg->table_regex, &sel, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_table_selection_resolve(sel, x->src, x->cfg->source.publication, &set, err);
+    pgcdc_table_selection_free(sel);
+    if (rc != PGCDC_OK)
+        return rc;
+    x->tables = calloc(set.n ? set.n : 1, sizeof *x->tables);
+    if (!x->tables) {
+        pgcdc_table_set_free(&set);
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    }
+    x->ntables = set.n;
+    for (size_t i = 0; i < set.n && rc == PGCDC_OK; i++) {
+        pl_table *t = &x->tables[i];
+        snprintf(t->schema, sizeof t->schema, "%s", set.tables[i].schema);
+        snprintf(t->name, sizeof t->name, "%s", set.tables[i].table);
+        snprintf(t->key, sizeof t->key, "%s.%s", t->schema, t->name);
+        t->snap_index = -1;
+        rc = pl_state_load(x, t, err);
+    }
+    pgcdc_table_set_free(&set);
+    return rc;
+}
+
+/* Describes every table; one that cannot be replicated fails alone. */
+static pgcdc_code describe_tables(pl_ctx *x, pgcdc_error *err)
+{
+    for (size_t i = 0; i < x->ntables; i++) {
+        pl_table *t = &x->tables[i];
+        if (!strcmp(t->state, PL_FAILED)) {
+            pgcdc_log(PGCDC_LOG_WARN, "table %s.%s stays FAILED: %s", t->schema, t->name, t->message);
+            continue;
+        }
+        pgcdc_error e;
+        pgcdc_code rc = pl_describe(x, t, &e);
+        if (rc == PGCDC_OK)
+            continue;
+        if (rc == PGCDC_EUNSUPPORTED) {
+            pl_fail(x, t, e.message);
+            continue;
+        }
+        if (err)
+            *err = e;
+        return rc;
+    }
+    return PGCDC_OK;
+}
+
+static pgcdc_code register_table(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    pgcdc_code rc = pgcdc_journal_register(x->writer, &t->mt, err);
+    if (rc == PGCDC_OK)
+        t->registered = true;
+    return rc;
+}
+
+/* A new slot: every table not FAILED is (re)snapshotted under its exported
+ * snapshot (or, Ingestion Type = incremental, starts from the slot). */
+static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
+{
+    PGconn *repl = NULL;
+    pgcdc_slot_created created;
+    pgcdc_code rc = pgcdc_source_connect(&x->cfg->source, true, &repl, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_slot_create(repl, x->slot, false, &created, err);
+    if (rc != PGCDC_OK) {
+        if (repl)
+            PQfinish(repl);
+        return rc;
+    }
+    char l[PGCDC_LSN_STRLEN];
+    pgcdc_log(PGCDC_LOG_INFO, "created replication slot %s at %s", x->slot,
+              pgcdc_lsn_format(created.consistent_point, l));
+    const char *next = x->cfg->incremental ? PL_INCREMENTAL : PL_SNAPSHOT;
+    for (size_t i = 0; i < x->ntables && rc == PGCDC_OK; i++) {
+        pl_table *t = &x->tables[i];
+        if (!t->described || !strcmp(t->state, PL_FAILED))
+            continue;
+        pgcdc_error e;
+        pgcdc_code c = pl_restart_dest(x, t, &e);
+        if (c == PGCDC_OK) {
+            snprintf(t->state, sizeof t->state, "%s", PL_NEW);
+            c = pl_create_dest(x, t, next, &e);
+        }
+        if (c == PGCDC_OK) {
+            pl_state_changed(x, t, next);
+            c = register_table(x, t, &e);
+        }
+        if (c == PGCDC_ECONNECT || c == PGCDC_ENOMEM) {
+            rc = c;
+            if (err)
+                *err = e;
+        } else if (c != PGCDC_OK) {
+            pl_fail(x, t, e.message);
+        }
+    }
+    if (rc == PGCDC_OK && !x->cfg->incremental)
+        rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, err);
+    PQfinish(repl); /* the exported snapshot is no longer needed */
+    /* From here a restart resumes from the slot instead of starting over. */
+    if (rc == PGCDC_OK)
+        rc = pl_source_state_upsert(x, created.consistent_point, err);
+    if (rc == PGCDC_OK)
+        x->durable = created.consistent_point;
+    return rc;
+}
+
+/* The slot continues: replicating tables go on; a table that is new to the
+ * destination can only start without a snapshot (watermark snapshots of
+ * tables added while running are not built yet). */
+static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
+{
+    for (size_t i = 0; i < x->ntables; i++) {
+        pl_table *t = &x->tables[i];
+        if (!t->described || !strcmp(t->state, PL_FAILED))
+            continue;
+        pgcdc_error e;
+        pgcdc_code c = PGCDC_OK;
+        if (!strcmp(t->state, PL_INCREMENTAL)) {
+            pgcdc_sql_list l; /* the journal generation again, harmless if it exists */
+            pgcdc_sql_list_init(&l);
+            c = pgcdc_merge_sql_create_journal(&t->mt, &l, &e);
+            if (c == PGCDC_OK)
+                c = pl_run_list(x->dst, &l, &e);
+            pgcdc_sql_list_free(&l);
+        } else if (x->cfg->incremental) {
+            c = pl_restart_dest(x, t, &e);
+            if (c == PGCDC_OK)
+                c = pl_create_dest(x, t, PL_INCREMENTAL, &e);
+            if (c == PGCDC_OK)
+                pl_state_changed(x, t, PL_INCREMENTAL);
+        } else {
+            c = pgcdc_error_set(&e, PGCDC_EUNSUPPORTED,
+                                "the table was added after replication started; snapshots of tables added "
+                                "while running are not built yet: set Ingestion Type = incremental to start it "
+                                "without a snapshot, or start over with a new replication slot");
+        }
+        if (c == PGCDC_OK)
+            c = register_table(x, t, &e);
+        if (c == PGCDC_ECONNECT || c == PGCDC_ENOMEM) {
+            if (err)
+                *err = e;
+            return c;
+        }
+        if (c != PGCDC_OK)
+            pl_fail(x, t, e.message);
+    }
+    return PGCDC_OK;
+}
+
+static pgcdc_code choose_slot(pl_ctx *x, bool *fresh, pgcdc_error *err)
+{
+    pgcdc_code rc;
+    if (x->cfg->source.slot_name) {
+        snprintf(x->slot, sizeof x->slot, "%s", x->cfg->source.slot_name);
+    } else {
+        if ((rc = pl_remembered_slot(x, x->slot, sizeof x->slot, err)) != PGCDC_OK)
+            return rc;
+        if (!x->slot[0]) {
+            pgcdc_slot_generate_name("pgcdc", x->slot);
+            pgcdc_log(PGCDC_LOG_INFO, "no %s configured: using the new slot %s (remembered in the destination)",
+                      PGCDC_P_SLOT_NAME, x->slot);
+        }
+    }
+    rc = pgcdc_journal_durable_lsn(x->dst, PGCDC_PIPELINE_STATE_SCHEMA, x->cfg->ident_case, x->slot, &x->durable,
+                                   err);
+    if (rc != PGCDC_OK)
+        return rc;
+    pgcdc_slot_info info;
+    pgcdc_code look = pgcdc_slot_lookup(x->src, x->slot, &info, err);
+    if (look != PGCDC_OK && look != PGCDC_ENOTFOUND)
+        return look;
+    if (look == PGCDC_OK && x->durable == PGCDC_INVALID_LSN) {
+        /* The slot exists but the first snapshot never finished: its
+         * exported snapshot is gone, so start over with a new one. */
+        pgcdc_log(PGCDC_LOG_WARN, "replication slot %s exists but the initial snapshot never finished; "
+                  "dropping the slot and starting over", x->slot);
+        if ((rc = pgcdc_slot_drop(x->src, x->slot, err)) != PGCDC_OK)
+            return rc;
+        *fresh = true;
+        return PGCDC_OK;
+    }
+    if (look == PGCDC_ENOTFOUND && x->durable == PGCDC_INVALID_LSN) {
+        *fresh = true;
+        return PGCDC_OK;
+    }
+    rc = pgcdc_slot_check_continuity(look == PGCDC_OK ? &info : NULL, x->durable, err);
+    if (rc != PGCDC_OK)
+        return rc;
+    *fresh = false;
+    return PGCDC_OK;
+}
+
+pgcdc_code pgcdc_pipeline_run(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_run_options *opt,
+                              pgcdc_pipeline_result *result, pgcdc_error *err)
+{
+    pgcdc_pipeline_run_options none = {0};
+    pl_ctx x = {.cfg = cfg, .opt = opt ? opt : &none};
+    pgcdc_buf_reset(&x.state_schema_q);
+    if (result)
+        memset(result, 0, sizeof *result);
+    pgcdc_code rc = pgcdc_pipeline_config_validate(cfg, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_column_filter_parse(cfg->column_filter_json, &x.filter, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_cron_parse(cfg->merge_cron ? cfg->merge_cron : "* * * * * ?", &x.cron, err);
+    if (rc == PGCDC_OK)
+        x.continuous = pgcdc_cron_is_continuous(x.cron);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_source_connect(&cfg->source, false, &x.src, err);
+    if (rc == PGCDC_OK && (rc = pgcdc_source_connect(&cfg->dest, false, &x.dst, err)) != PGCDC_OK)
+        pgcdc_error_prefix(err, "destination");
+    if (rc == PGCDC_OK) {
+        snprintf(x.dbname, sizeof x.dbname, "%s", PQdb(x.src));
+        x.dst_major = pgcdc_server_major(x.dst);
+        /* "already exists, skipping" notices of the IF NOT EXISTS DDL are noise */
+        rc = pl_exec(x.dst, "SET client_min_messages = warning", err);
+        if (rc == PGCDC_OK)
+            rc = pl_state_setup(&x, err);
+    }
+    bool fresh = false;
+    if (rc == PGCDC_OK)
+        rc = choose_slot(&x, &fresh, err);
+    pgcdc_journal_options jo = {.slot_name = x.slot, .state_schema = PGCDC_PIPELINE_STATE_SCHEMA,
+                                .ident_case = cfg->ident_case};
+    if (rc == PGCDC_OK)
+        rc = pgcdc_journal_writer_new(x.dst, &jo, &x.writer, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_journal_setup(x.writer, err);
+    if (rc == PGCDC_OK)
+        rc = setup_tables(&x, err);
+    if (rc == PGCDC_OK)
+        rc = describe_tables(&x, err);
+    if (rc == PGCDC_OK)
+        rc = fresh ? start_fresh(&x, err) : resume(&x, err);
+    if (rc == PGCDC_OK && !(x.opt->stop && *x.opt->stop))
+        rc = pl_stream(&x, err);
+    if (result) {
+        result->tables = (int)x.ntables;
+        for (size_t i = 0; i < x.ntables; i++)
+            result->tables_failed += !strcmp(x.tables[i].state, PL_FAILED);
+        result->durable_lsn = x.durable;
+    }
+    pgcdc_journal_writer_free(x.writer); /* first: it points into the tables' descriptions */
+    for (size_t i = 0; i < x.ntables; i++)
+        pl_table_clear(&x.tables[i]);
+    free(x.tables);
+    pgcdc_column_filter_free(x.filter);
+    pgcdc_cron_free(x.cron);
+    if (x.src)
+        PQfinish(x.src);
+    if (x.dst)
+        PQfinish(x.dst);
+    pgcdc_buf_free(&x.state_schema_q);
+    pgcdc_buf_free(&x.table_state_q);
+    pgcdc_buf_free(&x.source_state_q);
+    return rc;
+}

@@ -1,0 +1,197 @@
+/* state.c - the runner's own destination tables: the table lifecycle in
+ * <state schema>."_PGCDC_TABLE_STATE", and the source position row the
+ * journal writer keeps in "_PGCDC_SOURCE_STATE" (written here once: the
+ * slot's consistent point after the initial snapshot). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgcdc/log.h"
+#include "pipeline_internal.h"
+
+static pgcdc_code sql_error(PGconn *c, const PGresult *r, const char *what, pgcdc_error *err)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    bool conn = PQstatus(c) != CONNECTION_OK || (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)));
+    char msg[700];
+    snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+    pgcdc_source_flatten_message(msg);
+    return pgcdc_error_set(err, conn ? PGCDC_ECONNECT : PGCDC_ESQL, "destination: %s: %s", what, msg);
+}
+
+pgcdc_code pl_exec_params(PGconn *c, const char *sql, int n, const char *const *vals, pgcdc_error *err)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    ExecStatusType s = PQresultStatus(r);
+    pgcdc_code rc = PGCDC_OK;
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+        char what[120];
+        snprintf(what, sizeof what, "%.100s", sql);
+        rc = sql_error(c, r, what, err);
+    }
+    PQclear(r);
+    return rc;
+}
+
+pgcdc_code pl_exec(PGconn *c, const char *sql, pgcdc_error *err)
+{
+    return pl_exec_params(c, sql, 0, NULL, err);
+}
+
+pgcdc_code pl_run_list(PGconn *c, const pgcdc_sql_list *l, pgcdc_error *err)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        pgcdc_code rc = pl_exec(c, pgcdc_sql_list_get(l, i), err);
+        if (rc != PGCDC_OK)
+            return rc;
+    }
+    return PGCDC_OK;
+}
+
+pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err)
+{
+    pgcdc_buf *q = &x->state_schema_q;
+    if (pgcdc_ident_quote(q, PGCDC_DIALECT_POSTGRES, x->cfg->ident_case, PGCDC_PIPELINE_STATE_SCHEMA) != 0 ||
+        pgcdc_buf_printf(&x->table_state_q, "%s.\"%s\"", q->data, PGCDC_PIPELINE_TABLE_STATE) != 0 ||
+        pgcdc_buf_printf(&x->source_state_q, "%s.\"%s\"", q->data, PGCDC_JOURNAL_STATE_TABLE) != 0)
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql, "CREATE SCHEMA IF NOT EXISTS %s", q->data);
+    pgcdc_code rc = pl_exec(x->dst, sql.data, err);
+    pgcdc_buf_reset(&sql);
+    pgcdc_buf_printf(&sql,
+                     "CREATE TABLE IF NOT EXISTS %s (\"table_name\" text PRIMARY KEY, \"state\" text NOT NULL, "
+                     "\"rows_snapshotted\" bigint NOT NULL DEFAULT 0, \"journal_epoch\" bigint NOT NULL, "
+                     "\"journal_n\" integer NOT NULL, \"message\" text, "
+                     "\"updated_at\" timestamp without time zone)",
+                     x->table_state_q.data);
+    if (rc == PGCDC_OK)
+        rc = pl_exec(x->dst, sql.data, err);
+    pgcdc_buf_free(&sql);
+    return rc;
+}
+
+pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql, "SELECT \"state\", \"rows_snapshotted\", \"journal_epoch\", \"journal_n\", "
+                     "coalesce(\"message\", '') FROM %s WHERE \"table_name\" = $1", x->table_state_q.data);
+    const char *v[1] = {t->key};
+    PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
+    pgcdc_buf_free(&sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        pgcdc_code rc = sql_error(x->dst, r, "reading the table states", err);
+        PQclear(r);
+        return rc;
+    }
+    t->had_row = PQntuples(r) == 1;
+    if (t->had_row) {
+        snprintf(t->state, sizeof t->state, "%s", PQgetvalue(r, 0, 0));
+        t->rows_snapshotted = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+        t->journal_epoch = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
+        t->journal_n = atoi(PQgetvalue(r, 0, 3));
+        snprintf(t->message, sizeof t->message, "%s", PQgetvalue(r, 0, 4));
+    } else {
+        snprintf(t->state, sizeof t->state, "%s", PL_NEW);
+    }
+    PQclear(r);
+    return PGCDC_OK;
+}
+
+pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err)
+{
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql,
+                     "INSERT INTO %s (\"table_name\", \"state\", \"rows_snapshotted\", \"journal_epoch\", "
+                     "\"journal_n\", \"message\", \"updated_at\") VALUES ($1, $2, CAST($3 AS bigint), "
+                     "CAST($4 AS bigint), CAST($5 AS integer), NULLIF($6, ''), now() AT TIME ZONE 'UTC') "
+                     "ON CONFLICT (\"table_name\") DO UPDATE SET \"state\" = EXCLUDED.\"state\", "
+                     "\"rows_snapshotted\" = EXCLUDED.\"rows_snapshotted\", "
+                     "\"journal_epoch\" = EXCLUDED.\"journal_epoch\", \"journal_n\" = EXCLUDED.\"journal_n\", "
+                     "\"message\" = EXCLUDED.\"message\", \"updated_at\" = EXCLUDED.\"updated_at\"",
+                     x->table_state_q.data);
+    char rows[32], epoch[32], n[16];
+    snprintf(rows, sizeof rows, "%lld", (long long)t->rows_snapshotted);
+    snprintf(epoch, sizeof epoch, "%lld", (long long)t->journal_epoch);
+    snprintf(n, sizeof n, "%d", t->journal_n);
+    const char *msg = strcmp(state, PL_FAILED) == 0 ? t->message : "";
+    const char *v[6] = {t->key, state, rows, epoch, n, msg};
+    pgcdc_code rc = pl_exec_params(x->dst, sql.data, 6, v, err);
+    pgcdc_buf_free(&sql);
+    if (rc == PGCDC_OK)
+        t->had_row = true;
+    return rc;
+}
+
+void pl_state_changed(pl_ctx *x, pl_table *t, const char *state)
+{
+    if (strcmp(t->state, state) != 0)
+        pgcdc_log(strcmp(state, PL_FAILED) ? PGCDC_LOG_INFO : PGCDC_LOG_ERROR,
+                  "Replication state for table %s.%s.%s changed from %s to %s", x->dbname, t->schema, t->name,
+                  t->state, state);
+    snprintf(t->state, sizeof t->state, "%s", state);
+}
+
+void pl_fail(pl_ctx *x, pl_table *t, const char *why)
+{
+    pgcdc_error err;
+    if (why && why != t->message)
+        snprintf(t->message, sizeof t->message, "%s", why);
+    if (t->registered) {
+        pgcdc_journal_unregister(x->writer, t->schema, t->name, NULL);
+        t->registered = false;
+    }
+    if (pl_state_write(x, t, PL_FAILED, &err) != PGCDC_OK)
+        pgcdc_log(PGCDC_LOG_WARN, "could not record table %s as FAILED: %s", t->key, err.message);
+    pl_state_changed(x, t, PL_FAILED);
+    pgcdc_log(PGCDC_LOG_ERROR, "table %s.%s failed: %s", t->schema, t->name, t->message);
+}
+
+pgcdc_code pl_source_state_upsert(pl_ctx *x, pgcdc_lsn lsn, pgcdc_error *err)
+{
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql,
+                     "INSERT INTO %s AS s (\"slot_name\", \"confirmed_lsn\", \"updated_at\") "
+                     "VALUES ($1, CAST($2 AS bigint), now() AT TIME ZONE 'UTC') ON CONFLICT (\"slot_name\") DO "
+                     "UPDATE SET \"confirmed_lsn\" = GREATEST(s.\"confirmed_lsn\", EXCLUDED.\"confirmed_lsn\"), "
+                     "\"updated_at\" = EXCLUDED.\"updated_at\"",
+                     x->source_state_q.data);
+    char l[32];
+    snprintf(l, sizeof l, "%lld", (long long)lsn);
+    const char *v[2] = {x->slot, l};
+    pgcdc_code rc = pl_exec_params(x->dst, sql.data, 2, v, err);
+    pgcdc_buf_free(&sql);
+    return rc;
+}
+
+/* With no Replication Slot Name configured, the slot created on the first
+ * run is remembered as the one row of _PGCDC_SOURCE_STATE. */
+pgcdc_code pl_remembered_slot(pl_ctx *x, char *out, size_t outlen, pgcdc_error *err)
+{
+    out[0] = '\0';
+    const char *v[1] = {x->source_state_q.data};
+    PGresult *e = PQexecParams(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(e) != PGRES_TUPLES_OK) {
+        pgcdc_code rc = sql_error(x->dst, e, "looking for the source state table", err);
+        PQclear(e);
+        return rc;
+    }
+    bool exists = PQgetvalue(e, 0, 0)[0] == 't';
+    PQclear(e);
+    if (!exists)
+        return PGCDC_OK;
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql, "SELECT \"slot_name\" FROM %s", x->source_state_q.data);
+    PGresult *r = PQexec(x->dst, sql.data);
+    pgcdc_buf_free(&sql);
+    pgcdc_code rc = PGCDC_OK;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = sql_error(x->dst, r, "reading the remembered replication slot", err);
+    else if (PQntuples(r) > 1)
+        rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s holds positions of %d replication slots; set %s to the one "
+                             "to use", x->source_state_q.data, PQntuples(r), PGCDC_P_SLOT_NAME);
+    else if (PQntuples(r) == 1)
+        snprintf(out, outlen, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
