@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The quickstart: the Openflow walkthrough's scenario against a throwaway local
 # PostgreSQL 15. Installs the dependencies (Debian 12), builds pgcdc, starts a
-# server, loads the walkthrough's data, creates its connector role (REPLICATION
-# + SELECT only) and publication, runs the preflight checks, then streams and
-# decodes the walkthrough's inserts / updates / delete as they happen.
-#
-# (The full pipeline into a destination database arrives with `pgcdc run`.)
+# server with a source database (appdb) and a destination database
+# (appdb_replica), loads the walkthrough's data, creates its connector role
+# (REPLICATION + SELECT only) and publication, runs the preflight checks, runs
+# the connector until caught up (snapshot), applies the walkthrough's inserts /
+# updates / delete, runs it again (CDC), and prints the destination rows with
+# their metadata columns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,8 +28,8 @@ cleanup() { tests/harness/pg-cluster.sh stop "$dir"; }
 trap cleanup EXIT
 psql_super() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 
-echo "== source: PostgreSQL 15 on 127.0.0.1:$port, database appdb"
-psql_super -d postgres -c "CREATE DATABASE appdb"
+echo "== PostgreSQL 15 on 127.0.0.1:$port: source database appdb, destination database appdb_replica"
+psql_super -d postgres -c "CREATE DATABASE appdb" -c "CREATE DATABASE appdb_replica"
 psql_super -d appdb -f examples/walkthrough/01-test-data.sql
 export PGCDC_POSTGRESQL_PASSWORD="quickstart-$RANDOM$RANDOM"
 psql_super -d appdb -v password="$PGCDC_POSTGRESQL_PASSWORD" -f examples/walkthrough/02-replication-setup.sql
@@ -40,16 +41,27 @@ echo
 echo "== pgcdc check -c pgcdc.conf"
 "$pgcdc" check -c "$conf"
 
+show_destination() {
+  for t in customers products orders; do
+    echo "-- appdb_replica: app.$t"
+    psql_super -d appdb_replica -P pager=off -c "SELECT * FROM app.$t ORDER BY 1"
+  done
+}
+
 echo
-echo "== pgcdc tail -c pgcdc.conf   (while the walkthrough's changes are applied)"
-out="$dir/tail.out"
-"$pgcdc" tail -c "$conf" --max-commits 5 --seconds 60 > "$out" &
-tail_pid=$!
-# wait until the stream is up (its slot exists), then make the changes
-for _ in $(seq 1 100); do
-  [ "$(psql_super -d appdb -Atc "SELECT count(*) FROM pg_replication_slots WHERE active")" = 1 ] && break
-  sleep 0.1
-done
+echo "== pgcdc run -c pgcdc.conf --until-caught-up   (snapshot of the three tables)"
+"$pgcdc" run -c "$conf" --until-caught-up
+show_destination
+
+echo
+echo "== the walkthrough's inserts, updates and delete on the source"
 psql_super -d appdb -f examples/walkthrough/03-changes.sql
-wait "$tail_pid"
-cat "$out"
+
+echo
+echo "== pgcdc run -c pgcdc.conf --until-caught-up   (the changes, by CDC)"
+"$pgcdc" run -c "$conf" --until-caught-up
+show_destination
+
+echo
+echo "== pgcdc status -c pgcdc.conf"
+"$pgcdc" status -c "$conf"
