@@ -10,7 +10,8 @@
 #include "pgcdc/types.h"
 #include "pipeline_internal.h"
 
-void pl_table_clear(pl_table *t)
+/* Frees the column description only (the dropped list is persisted state). */
+static void clear_columns(pl_table *t)
 {
     free(t->colnames);
     free(t->mcols);
@@ -22,6 +23,58 @@ void pl_table_clear(pl_table *t)
     t->colptrs = NULL;
     t->ncols = 0;
     t->described = false;
+}
+
+void pl_dropped_clear(pl_table *t)
+{
+    free(t->dropnames);
+    free(t->dropptrs);
+    t->dropnames = NULL;
+    t->dropptrs = NULL;
+    t->ndropped = 0;
+}
+
+pgcdc_code pl_dropped_add(pl_table *t, const char *name, pgcdc_error *err)
+{
+    char (*n)[64] = realloc(t->dropnames, (t->ndropped + 1) * sizeof *n);
+    if (n)
+        t->dropnames = n;
+    const char **p = n ? realloc(t->dropptrs, (t->ndropped + 1) * sizeof *p) : NULL;
+    if (!n || !p)
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    t->dropptrs = p;
+    snprintf(t->dropnames[t->ndropped], sizeof t->dropnames[0], "%s", name);
+    t->ndropped++;
+    for (size_t i = 0; i < t->ndropped; i++)
+        t->dropptrs[i] = t->dropnames[i];
+    t->mt.dropped = t->dropptrs;
+    t->mt.ndropped = t->ndropped;
+    return PGCDC_OK;
+}
+
+void pl_table_fix_pointers(pl_table *t)
+{
+    for (size_t i = 0; i < t->ncols; i++) {
+        t->mcols[i].name = t->colnames[i];
+        t->pcols[i].name = t->colnames[i];
+        t->colptrs[i] = t->colnames[i];
+    }
+    for (size_t i = 0; i < t->ndropped; i++)
+        t->dropptrs[i] = t->dropnames[i];
+    t->mt.source_schema = t->schema;
+    t->mt.source_table = t->name;
+    t->mt.dest_schema = t->dest_schema;
+    t->mt.dest_table = t->name;
+    t->mt.columns = t->mcols;
+    t->mt.ncolumns = t->ncols;
+    t->mt.dropped = t->dropptrs;
+    t->mt.ndropped = t->ndropped;
+}
+
+void pl_table_clear(pl_table *t)
+{
+    clear_columns(t);
+    pl_dropped_clear(t);
     if (t->has_plan)
         pgcdc_snapshot_plan_free(&t->plan);
     t->has_plan = false;
@@ -42,7 +95,6 @@ static const char *columns_sql =
 
 pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err)
 {
-    pl_table_clear(t);
     const char *v[2] = {t->schema, t->name};
     PGresult *r = PQexecParams(x->src, columns_sql, 2, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -54,6 +106,29 @@ pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err)
                                "reading the columns of %s.%s: %s", t->schema, t->name, msg);
     }
     size_t n = (size_t)PQntuples(r);
+    pl_colspec *cs = calloc(n ? n : 1, sizeof *cs);
+    if (!cs) {
+        PQclear(r);
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(cs[i].name, sizeof cs[i].name, "%s", PQgetvalue(r, (int)i, 0));
+        cs[i].oid = (uint32_t)strtoul(PQgetvalue(r, (int)i, 1), NULL, 10);
+        cs[i].typmod = (int32_t)atoi(PQgetvalue(r, (int)i, 2));
+        cs[i].is_key = PQgetvalue(r, (int)i, 3)[0] == 't';
+    }
+    PQclear(r);
+    pgcdc_code rc = pl_describe_columns(x, t, cs, n, true, err);
+    free(cs);
+    return rc;
+}
+
+/* Builds the description from column specs (catalog, persisted, or a
+ * Relation message). t's column arrays are replaced; its dropped list kept. */
+pgcdc_code pl_describe_columns(pl_ctx *x, pl_table *t, const pl_colspec *cs, size_t n, bool check,
+                               pgcdc_error *err)
+{
+    clear_columns(t);
     char (*names)[64] = calloc(n ? n : 1, sizeof *names);
     bool *is_key = calloc(n ? n : 1, sizeof *is_key);
     bool *keep = calloc(n ? n : 1, sizeof *keep);
@@ -68,11 +143,11 @@ pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err)
     }
     size_t nkeys = 0;
     for (size_t i = 0; i < n; i++) {
-        snprintf(names[i], sizeof names[i], "%s", PQgetvalue(r, (int)i, 0));
+        snprintf(names[i], sizeof names[i], "%s", cs[i].name);
         np[i] = names[i];
-        oids[i] = (uint32_t)strtoul(PQgetvalue(r, (int)i, 1), NULL, 10);
-        mods[i] = (int32_t)atoi(PQgetvalue(r, (int)i, 2));
-        is_key[i] = PQgetvalue(r, (int)i, 3)[0] == 't';
+        oids[i] = cs[i].oid;
+        mods[i] = cs[i].typmod;
+        is_key[i] = cs[i].is_key;
         nkeys += is_key[i];
     }
     if (nkeys == 0) {
@@ -98,6 +173,10 @@ pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err)
             goto out;
         }
         nk++;
+    }
+    if (nk == 0) {
+        rc = pgcdc_error_set(err, PGCDC_EUNSUPPORTED, "table %s.%s has no columns to replicate", t->schema, t->name);
+        goto out;
     }
     t->colnames = calloc(nk, sizeof *t->colnames);
     t->mcols = calloc(nk, sizeof *t->mcols);
@@ -152,14 +231,15 @@ pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err)
     t->mt.ncolumns = t->ncols;
     t->mt.journal_epoch = t->journal_epoch;
     t->mt.journal_n = t->journal_n > 0 ? t->journal_n : 1;
-    if ((rc = pgcdc_merge_table_check(&t->mt, err)) != PGCDC_OK) {
+    t->mt.dropped = t->dropptrs;
+    t->mt.ndropped = t->ndropped;
+    if (check && (rc = pgcdc_merge_table_check(&t->mt, err)) != PGCDC_OK) {
         if (rc == PGCDC_EINVAL)
             rc = PGCDC_EUNSUPPORTED; /* a name the destination cannot take fails the table */
         goto out;
     }
     t->described = true;
 out:
-    PQclear(r);
     free(names);
     free(is_key);
     free(keep);

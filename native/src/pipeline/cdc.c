@@ -22,6 +22,10 @@ typedef struct cdc {
     bool dirty;                  /* journal rows not merged yet */
     double first_pending;        /* when the builder got its first record, 0 none */
     int64_t next_merge;          /* cron: next fire time (unix seconds) */
+    bool restart;                /* the sink asked for a stream restart (schema change) */
+    pgcdc_code restart_rc;       /* what applying the change returned */
+    bool flush_each_commit;      /* until the pending schema change is reached again */
+    int restarts;                /* stream restarts since something was last written */
 } cdc;
 
 static double now_s(void)
@@ -43,6 +47,50 @@ static pl_table *find(cdc *c, const char *schema, const char *name)
     return NULL;
 }
 
+/* A changed shape (rel) or a renamed table (rel NULL) of t, seen inside the
+ * stream. Everything before it must be written and merged first, but the
+ * builder may hold written-later complete transactions plus the open one,
+ * which cannot be cut. So the stream is restarted from the durable position:
+ * first (if complete transactions are unwritten) with a flush after every
+ * commit, so that when the change comes again nothing before it is
+ * unwritten; then the change is applied and the stream restarted again, the
+ * fresh decoder announcing the new shape, which now matches. */
+static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *rel, pgcdc_error *err)
+{
+    pl_ctx *x = c->x;
+    c->restart = true;
+    if (++c->restarts > 5) {
+        /* never expected: the shape seen again does not match what was applied */
+        c->flush_each_commit = false;
+        pl_fail(x, t, "the table's columns changed on the source in a way the runner could not follow "
+                "(the new shape did not match after applying it): restart the table");
+        return PGCDC_OK;
+    }
+    if (pgcdc_batch_builder_confirm_lsn(c->b) > x->durable && !c->flush_each_commit) {
+        c->flush_each_commit = true;
+        return PGCDC_OK;
+    }
+    c->flush_each_commit = false;
+    if (!rel) {
+        pgcdc_error e;
+        pgcdc_code rc = pl_merge(x, t, (int64_t)x->durable - 1, INT64_MAX, NULL, &e);
+        if (rc == PGCDC_ECONNECT || rc == PGCDC_ENOMEM) {
+            c->restart_rc = rc;
+            if (err)
+                *err = e;
+            return rc;
+        }
+        pl_fail(x, t, "the table was renamed on the source while replicating; renaming a replicated table is "
+                "not supported: restart the table under its new name (include it, drop the old destination "
+                "table if it is not wanted)");
+        return PGCDC_OK;
+    }
+    pgcdc_code rc = pl_schema_change(x, t, rel, err);
+    if (rc != PGCDC_OK)
+        c->restart_rc = rc;
+    return rc;
+}
+
 /* Forwards the events of replicating tables to the batch builder; changes of
  * other tables (not included, FAILED) are dropped here, so the writer never
  * sees a table it does not know. */
@@ -54,18 +102,20 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
     case PGCDC_EV_INSERT:
     case PGCDC_EV_UPDATE:
     case PGCDC_EV_DELETE: {
+        if (ev->kind == PGCDC_EV_RELATION && ev->diff && ev->diff->table_renamed && ev->diff->old_rel) {
+            pl_table *o = find(c, ev->diff->old_rel->nspname, ev->diff->old_rel->relname);
+            if (o && o->registered) {
+                flush_and_restart(c, o, NULL, err);
+                return -1;
+            }
+        }
         pl_table *t = find(c, ev->rel->nspname, ev->rel->relname);
-        if (!t || !t->registered || t->fail_pending)
+        if (!t || !t->registered)
             return 0;
-        if (ev->kind == PGCDC_EV_RELATION && ev->diff && (ev->diff->nchanges > 0 || ev->diff->table_renamed)) {
-            /* Schema changes while running are not built yet: the table
-             * fails alone (after what was decoded before is written). */
-            snprintf(t->message, sizeof t->message,
-                     "the table's columns changed while replicating (a schema change); schema changes are not "
-                     "supported yet: restart the table (remove it from the included tables, drop the "
-                     "destination table, add it back)");
-            t->fail_pending = true;
-            return 0;
+        if (ev->kind == PGCDC_EV_RELATION && !pl_relation_matches(c->x, t, ev->rel)) {
+            /* a schema change: handled between transactions (see schema.c) */
+            flush_and_restart(c, t, ev->rel, err);
+            return -1;
         }
         break;
     }
@@ -129,16 +179,12 @@ static pgcdc_code flush(cdc *c, pgcdc_error *err)
         return rc;
     pgcdc_batch_builder_reset(c->b);
     c->first_pending = 0;
+    c->restarts = 0;
     if (st.confirm_lsn > x->durable)
         x->durable = st.confirm_lsn;
     pgcdc_stream_set_durable(c->stream, x->durable, false);
     if (st.rows > 0)
         c->dirty = true;
-    for (size_t i = 0; i < x->ntables; i++)
-        if (x->tables[i].fail_pending && x->tables[i].registered) {
-            x->tables[i].fail_pending = false;
-            pl_fail(x, &x->tables[i], x->tables[i].message);
-        }
     return PGCDC_OK;
 }
 
@@ -173,20 +219,42 @@ static pgcdc_code source_wal_lsn(pl_ctx *x, pgcdc_lsn *out, pgcdc_error *err)
     return rc;
 }
 
+static void close_stream(cdc *c)
+{
+    if (c->stream)
+        pgcdc_stream_close(c->stream);
+    pgcdc_decoder_free(c->dec);
+    pgcdc_batch_builder_free(c->b);
+    c->stream = NULL;
+    c->dec = NULL;
+    c->b = NULL;
+    c->first_pending = 0;
+    c->last = NULL;
+}
+
+/* (Re)opens the stream at the durable position with a fresh decoder and
+ * builder: what was not written is sent again. */
+static pgcdc_code open_stream(cdc *c, pgcdc_error *err)
+{
+    pl_ctx *x = c->x;
+    pgcdc_stream_options so = {.slot_name = x->slot, .publication_names = x->cfg->source.publication,
+                               .start_lsn = x->durable};
+    pgcdc_code rc = pgcdc_batch_builder_new(x->dbname, &c->b, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_stream_open(&x->cfg->source, &so, &c->stream, err);
+    pgcdc_decoder_options dopt = {.progress = keep_alive, .progress_userdata = c};
+    if (rc == PGCDC_OK) {
+        dopt.proto_version = pgcdc_stream_proto_version(c->stream);
+        dopt.stream_abort_has_lsn = dopt.proto_version >= 4;
+        rc = pgcdc_decoder_new(&dopt, sink, c, &c->dec, err);
+    }
+    return rc;
+}
+
 pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
 {
     cdc c = {.x = x, .bytes = PGCDC_BUF_INIT};
-    pgcdc_stream_options so = {.slot_name = x->slot, .publication_names = x->cfg->source.publication,
-                               .start_lsn = x->durable};
-    pgcdc_code rc = pgcdc_batch_builder_new(x->dbname, &c.b, err);
-    if (rc == PGCDC_OK)
-        rc = pgcdc_stream_open(&x->cfg->source, &so, &c.stream, err);
-    pgcdc_decoder_options dopt = {.progress = keep_alive, .progress_userdata = &c};
-    if (rc == PGCDC_OK) {
-        dopt.proto_version = pgcdc_stream_proto_version(c.stream);
-        dopt.stream_abort_has_lsn = dopt.proto_version >= 4;
-        rc = pgcdc_decoder_new(&dopt, sink, &c, &c.dec, err);
-    }
+    pgcdc_code rc = open_stream(&c, err);
     if (rc == PGCDC_OK && !x->continuous) {
         int64_t next;
         c.next_merge = pgcdc_cron_next(x->cron, (int64_t)time(NULL), &next) == PGCDC_OK ? next : INT64_MAX;
@@ -206,10 +274,25 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
         pgcdc_code r = pgcdc_stream_read(c.stream, 100, &msg, err);
         if (r == PGCDC_OK) {
             rc = pgcdc_decoder_feed(c.dec, msg.data, msg.len, msg.wal_start, err);
+            if (c.restart) {
+                /* a schema change: the stream starts again at the durable position */
+                c.restart = false;
+                rc = c.restart_rc;
+                c.restart_rc = PGCDC_OK;
+                close_stream(&c);
+                if (rc == PGCDC_OK) {
+                    char a[PGCDC_LSN_STRLEN];
+                    pgcdc_log(PGCDC_LOG_INFO, "schema change: streaming again from %s",
+                              pgcdc_lsn_format(x->durable, a));
+                    rc = open_stream(&c, err);
+                }
+                continue;
+            }
             if (rc != PGCDC_OK)
                 break;
             if (!pgcdc_batch_builder_in_transaction(c.b) &&
-                (pgcdc_batch_builder_bytes(c.b) >= BATCH_BYTES ||
+                ((c.flush_each_commit && pgcdc_batch_builder_confirm_lsn(c.b) > x->durable) ||
+                 pgcdc_batch_builder_bytes(c.b) >= BATCH_BYTES ||
                  (c.first_pending > 0 && (now_s() - c.first_pending) * 1000 >= BATCH_MS))) {
                 if ((rc = flush(&c, err)) == PGCDC_OK)
                     rc = maybe_merge(&c, false, err);
@@ -243,10 +326,7 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
         if ((rc = flush(&c, err)) == PGCDC_OK)
             rc = maybe_merge(&c, x->continuous, err);
     }
-    if (c.stream)
-        pgcdc_stream_close(c.stream);
-    pgcdc_decoder_free(c.dec);
-    pgcdc_batch_builder_free(c.b);
+    close_stream(&c);
     pgcdc_buf_free(&c.bytes);
     return rc;
 }

@@ -32,6 +32,8 @@ pgcdc_code pl_create_dest(pl_ctx *x, pl_table *t, const char *state, pgcdc_error
         if (rc == PGCDC_OK)
             rc = pl_state_write(x, t, state, err);
         if (rc == PGCDC_OK)
+            rc = pl_columns_write(x, t, err);
+        if (rc == PGCDC_OK)
             rc = pl_exec(x->dst, "COMMIT", err);
         else
             rollback(x->dst);

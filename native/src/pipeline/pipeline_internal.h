@@ -43,8 +43,12 @@ typedef struct pl_table {
     char dest_schema[64];
     pgcdc_merge_table mt;
 
+    /* columns dropped by earlier schema changes (<col>__SNOWFLAKE_DELETED) */
+    char (*dropnames)[64];
+    const char **dropptrs;
+    size_t ndropped;
+
     bool registered;             /* with the journal writer */
-    bool fail_pending;           /* fail after the current batch (schema change) */
     int snap_index;              /* in the snapshot reader, -1 none */
     pgcdc_snapshot_plan plan;
     bool has_plan;
@@ -61,6 +65,7 @@ typedef struct pl_ctx {
     pgcdc_buf state_schema_q;    /* quoted state schema */
     pgcdc_buf table_state_q;     /* quoted _PGCDC_TABLE_STATE */
     pgcdc_buf source_state_q;    /* quoted _PGCDC_SOURCE_STATE */
+    pgcdc_buf table_columns_q;   /* quoted _PGCDC_TABLE_COLUMNS */
     pl_table *tables;
     size_t ntables;
     pgcdc_column_filter *filter;
@@ -86,7 +91,26 @@ pgcdc_code pl_source_state_upsert(pl_ctx *x, pgcdc_lsn lsn, pgcdc_error *err);
 pgcdc_code pl_remembered_slot(pl_ctx *x, char *out, size_t outlen, pgcdc_error *err);
 pgcdc_code pl_run_list(PGconn *c, const pgcdc_sql_list *l, pgcdc_error *err);
 
+/* Persisted columns of each replicating table (its shape at the durable
+ * position), written with every change of shape in the same transaction. */
+#define PL_TABLE_COLUMNS "_PGCDC_TABLE_COLUMNS"
+pgcdc_code pl_columns_write(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* Loads the persisted shape into t (described); *found false if none. */
+pgcdc_code pl_columns_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *err);
+
 /* catalog.c */
+typedef struct pl_colspec {
+    char name[64];
+    uint32_t oid;
+    int32_t typmod;
+    bool is_key;
+} pl_colspec;
+pgcdc_code pl_describe_columns(pl_ctx *x, pl_table *t, const pl_colspec *cs, size_t n, bool check,
+                               pgcdc_error *err);
+void pl_dropped_clear(pl_table *t);
+pgcdc_code pl_dropped_add(pl_table *t, const char *name, pgcdc_error *err);
+/* Re-points t->mt and the name arrays at t's own fields (after a copy). */
+void pl_table_fix_pointers(pl_table *t);
 /* Describes the table from the source catalog. PGCDC_EUNSUPPORTED (message
  * for the user) when the table must fail: no key, an unsupported type. */
 pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err);
@@ -102,6 +126,15 @@ pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err);
 
 /* snapshot.c */
 pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc_error *err);
+
+/* schema.c */
+/* Does the Relation message's shape (Column Filter applied) equal t's? */
+bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel);
+/* Applies a changed shape: merges generation n completely, then in one
+ * destination transaction the planner's DDL, journal generation n+1 and the
+ * table's state and columns; re-registers the table. A change the planner
+ * refuses fails the table alone (PGCDC_OK returned). */
+pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, pgcdc_error *err);
 
 /* cdc.c */
 pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err);

@@ -43,7 +43,7 @@ static pgcdc_code setup_tables(pl_ctx *x, pgcdc_error *err)
 }
 
 /* Describes every table; one that cannot be replicated fails alone. */
-static pgcdc_code describe_tables(pl_ctx *x, pgcdc_error *err)
+static pgcdc_code describe_tables(pl_ctx *x, bool fresh, pgcdc_error *err)
 {
     for (size_t i = 0; i < x->ntables; i++) {
         pl_table *t = &x->tables[i];
@@ -52,7 +52,14 @@ static pgcdc_code describe_tables(pl_ctx *x, pgcdc_error *err)
             continue;
         }
         pgcdc_error e;
-        pgcdc_code rc = pl_describe(x, t, &e);
+        pgcdc_code rc = PGCDC_OK;
+        bool found = false;
+        /* a replicating table continues with the shape it had at the durable
+         * position (the source's catalog may be ahead: the stream will tell) */
+        if (!fresh && !strcmp(t->state, PL_INCREMENTAL))
+            rc = pl_columns_load(x, t, &found, &e);
+        if (rc == PGCDC_OK && !found)
+            rc = pl_describe(x, t, &e);
         if (rc == PGCDC_OK)
             continue;
         if (rc == PGCDC_EUNSUPPORTED) {
@@ -143,6 +150,8 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
             if (c == PGCDC_OK)
                 c = pl_run_list(x->dst, &l, &e);
             pgcdc_sql_list_free(&l);
+            if (c == PGCDC_OK)
+                c = pl_columns_write(x, t, &e); /* the same shape again (or the first time) */
         } else if (x->cfg->incremental) {
             c = pl_restart_dest(x, t, &e);
             if (c == PGCDC_OK)
@@ -250,7 +259,7 @@ pgcdc_code pgcdc_pipeline_run(const pgcdc_pipeline_config *cfg, const pgcdc_pipe
     if (rc == PGCDC_OK)
         rc = setup_tables(&x, err);
     if (rc == PGCDC_OK)
-        rc = describe_tables(&x, err);
+        rc = describe_tables(&x, fresh, err);
     if (rc == PGCDC_OK)
         rc = fresh ? start_fresh(&x, err) : resume(&x, err);
     if (rc == PGCDC_OK && !(x.opt->stop && *x.opt->stop))
@@ -274,5 +283,6 @@ pgcdc_code pgcdc_pipeline_run(const pgcdc_pipeline_config *cfg, const pgcdc_pipe
     pgcdc_buf_free(&x.state_schema_q);
     pgcdc_buf_free(&x.table_state_q);
     pgcdc_buf_free(&x.source_state_q);
+    pgcdc_buf_free(&x.table_columns_q);
     return rc;
 }

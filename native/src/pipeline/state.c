@@ -53,7 +53,8 @@ pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err)
     pgcdc_buf *q = &x->state_schema_q;
     if (pgcdc_ident_quote(q, PGCDC_DIALECT_POSTGRES, x->cfg->ident_case, PGCDC_PIPELINE_STATE_SCHEMA) != 0 ||
         pgcdc_buf_printf(&x->table_state_q, "%s.\"%s\"", q->data, PGCDC_PIPELINE_TABLE_STATE) != 0 ||
-        pgcdc_buf_printf(&x->source_state_q, "%s.\"%s\"", q->data, PGCDC_JOURNAL_STATE_TABLE) != 0)
+        pgcdc_buf_printf(&x->source_state_q, "%s.\"%s\"", q->data, PGCDC_JOURNAL_STATE_TABLE) != 0 ||
+        pgcdc_buf_printf(&x->table_columns_q, "%s.\"%s\"", q->data, PL_TABLE_COLUMNS) != 0)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql, "CREATE SCHEMA IF NOT EXISTS %s", q->data);
@@ -67,7 +68,85 @@ pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err)
                      x->table_state_q.data);
     if (rc == PGCDC_OK)
         rc = pl_exec(x->dst, sql.data, err);
+    pgcdc_buf_reset(&sql);
+    pgcdc_buf_printf(&sql,
+                     "CREATE TABLE IF NOT EXISTS %s (\"table_name\" text NOT NULL, \"pos\" integer NOT NULL, "
+                     "\"name\" text NOT NULL, \"type_oid\" bigint NOT NULL, \"typmod\" integer NOT NULL, "
+                     "\"is_key\" boolean NOT NULL, \"dropped\" boolean NOT NULL, "
+                     "PRIMARY KEY (\"table_name\", \"dropped\", \"pos\"))",
+                     x->table_columns_q.data);
+    if (rc == PGCDC_OK)
+        rc = pl_exec(x->dst, sql.data, err);
     pgcdc_buf_free(&sql);
+    return rc;
+}
+
+pgcdc_code pl_columns_write(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql, "DELETE FROM %s WHERE \"table_name\" = $1", x->table_columns_q.data);
+    const char *v1[1] = {t->key};
+    pgcdc_code rc = pl_exec_params(x->dst, sql.data, 1, v1, err);
+    pgcdc_buf_reset(&sql);
+    pgcdc_buf_printf(&sql,
+                     "INSERT INTO %s (\"table_name\", \"pos\", \"name\", \"type_oid\", \"typmod\", \"is_key\", "
+                     "\"dropped\") VALUES ($1, CAST($2 AS integer), $3, CAST($4 AS bigint), CAST($5 AS integer), "
+                     "CAST($6 AS boolean), CAST($7 AS boolean))",
+                     x->table_columns_q.data);
+    for (size_t i = 0; rc == PGCDC_OK && i < t->ncols + t->ndropped; i++) {
+        bool dropped = i >= t->ncols;
+        char pos[24], oid[16], mod[16];
+        snprintf(pos, sizeof pos, "%zu", i);
+        snprintf(oid, sizeof oid, "%u", dropped ? 0u : t->pcols[i].type_oid);
+        snprintf(mod, sizeof mod, "%d", dropped ? -1 : (int)t->pcols[i].typmod);
+        const char *v[7] = {t->key, pos, dropped ? t->dropnames[i - t->ncols] : t->colnames[i], oid, mod,
+                            !dropped && t->mcols[i].is_key ? "true" : "false", dropped ? "true" : "false"};
+        rc = pl_exec_params(x->dst, sql.data, 7, v, err);
+    }
+    pgcdc_buf_free(&sql);
+    return rc;
+}
+
+pgcdc_code pl_columns_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *err)
+{
+    *found = false;
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql, "SELECT \"name\", \"type_oid\", \"typmod\", \"is_key\", \"dropped\" FROM %s "
+                     "WHERE \"table_name\" = $1 ORDER BY \"dropped\", \"pos\"", x->table_columns_q.data);
+    const char *v[1] = {t->key};
+    PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
+    pgcdc_buf_free(&sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        pgcdc_code rc = sql_error(x->dst, r, "reading the table columns", err);
+        PQclear(r);
+        return rc;
+    }
+    int n = PQntuples(r);
+    pl_colspec *cs = calloc(n ? (size_t)n : 1, sizeof *cs);
+    if (!cs) {
+        PQclear(r);
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    }
+    size_t ncs = 0;
+    pgcdc_code rc = PGCDC_OK;
+    pl_dropped_clear(t);
+    for (int i = 0; i < n && rc == PGCDC_OK; i++) {
+        if (PQgetvalue(r, i, 4)[0] == 't') {
+            rc = pl_dropped_add(t, PQgetvalue(r, i, 0), err);
+            continue;
+        }
+        snprintf(cs[ncs].name, sizeof cs[ncs].name, "%s", PQgetvalue(r, i, 0));
+        cs[ncs].oid = (uint32_t)strtoul(PQgetvalue(r, i, 1), NULL, 10);
+        cs[ncs].typmod = (int32_t)atoi(PQgetvalue(r, i, 2));
+        cs[ncs].is_key = PQgetvalue(r, i, 3)[0] == 't';
+        ncs++;
+    }
+    PQclear(r);
+    if (rc == PGCDC_OK && ncs > 0) {
+        rc = pl_describe_columns(x, t, cs, ncs, true, err);
+        *found = rc == PGCDC_OK;
+    }
+    free(cs);
     return rc;
 }
 
