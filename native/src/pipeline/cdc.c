@@ -205,15 +205,20 @@ static pgcdc_code maybe_merge(cdc *c, bool force, pgcdc_error *err)
     return rc;
 }
 
+/* The catch-up target. pg_current_wal_insert_lsn(), not pg_current_wal_lsn():
+ * the latter is the write pointer, which can lag commits already
+ * acknowledged under synchronous_commit = off (inserted, not yet written);
+ * the flush pointer lags even more. Every acknowledged commit ends at or
+ * before the insert position. */
 static pgcdc_code source_wal_lsn(pl_ctx *x, pgcdc_lsn *out, pgcdc_error *err)
 {
-    PGresult *r = PQexec(x->src, "SELECT pg_current_wal_lsn()");
+    PGresult *r = PQexec(x->src, "SELECT pg_current_wal_insert_lsn()");
     pgcdc_code rc = PGCDC_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK || pgcdc_lsn_parse(PQgetvalue(r, 0, 0), out) != 0) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(x->src));
         pgcdc_source_flatten_message(msg);
-        rc = pgcdc_error_set(err, PGCDC_ECONNECT, "source: reading pg_current_wal_lsn(): %s", msg);
+        rc = pgcdc_error_set(err, PGCDC_ECONNECT, "source: reading pg_current_wal_insert_lsn(): %s", msg);
     }
     PQclear(r);
     return rc;
@@ -251,9 +256,30 @@ static pgcdc_code open_stream(cdc *c, pgcdc_error *err)
     return rc;
 }
 
+/* --until-caught-up: is every transaction that committed before the target
+ * written? Either a commit ending at or after the target was written (commits
+ * arrive in commit order, so all earlier ones were written before it: a
+ * transaction still open, streamed or not, committed after the target and
+ * does not hold the run), or - quiet - the server has sent WAL past the
+ * target and nothing complete is left unwritten. */
+static bool caught_up(cdc *c, pgcdc_lsn target, bool quiet)
+{
+    if (!target)
+        return false;
+    if (c->x->durable >= target)
+        return true;
+    if (!quiet)
+        return false;
+    bool idle = !pgcdc_decoder_in_transaction(c->dec) && pgcdc_decoder_pending_transactions(c->dec) == 0 &&
+                pgcdc_batch_builder_records(c->b) == 0;
+    return idle && pgcdc_stream_server_wal_end(c->stream) >= target;
+}
+
 pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
 {
-    cdc c = {.x = x, .bytes = PGCDC_BUF_INIT};
+    /* dirty from the start: rows written by an earlier run (killed before its
+     * merge, or with a cron that had not fired) must be merged too */
+    cdc c = {.x = x, .bytes = PGCDC_BUF_INIT, .dirty = true};
     pgcdc_code rc = open_stream(&c, err);
     if (rc == PGCDC_OK && !x->continuous) {
         int64_t next;
@@ -296,6 +322,10 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
                  (c.first_pending > 0 && (now_s() - c.first_pending) * 1000 >= BATCH_MS))) {
                 if ((rc = flush(&c, err)) == PGCDC_OK)
                     rc = maybe_merge(&c, false, err);
+                if (rc == PGCDC_OK && caught_up(&c, target, false)) {
+                    rc = maybe_merge(&c, true, err);
+                    break;
+                }
             }
             continue;
         }
@@ -308,9 +338,7 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
             break;
         if (!target)
             continue;
-        bool idle = !pgcdc_decoder_in_transaction(c.dec) && pgcdc_decoder_pending_transactions(c.dec) == 0 &&
-                    pgcdc_batch_builder_records(c.b) == 0;
-        if (idle && pgcdc_stream_server_wal_end(c.stream) >= target) {
+        if (caught_up(&c, target, true)) {
             /* everything committed before the target was received and written */
             rc = maybe_merge(&c, true, err);
             break;

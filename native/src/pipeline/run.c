@@ -87,7 +87,14 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
 {
     PGconn *repl = NULL;
     pgcdc_slot_created created;
-    pgcdc_code rc = pgcdc_source_connect(&x->cfg->source, true, &repl, err);
+    pgcdc_code rc = PGCDC_OK;
+    /* A generated slot name is remembered before the slot exists (a row with
+     * no position yet): a crash during the first snapshot then leaves a slot
+     * the next run finds, drops and creates again, not an orphan pinning WAL. */
+    if (!x->cfg->source.slot_name)
+        rc = pl_source_state_upsert(x, PGCDC_INVALID_LSN, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_source_connect(&x->cfg->source, true, &repl, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_slot_create(repl, x->slot, false, &created, err);
     if (rc != PGCDC_OK) {

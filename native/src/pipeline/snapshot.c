@@ -111,8 +111,8 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc
         pgcdc_snapshot_plan_options po = {.key_column = t->key_column[0] ? t->key_column : NULL,
                                           .min_chunks = (uint32_t)nconn};
         pgcdc_code c = pgcdc_snapshot_plan_create(x->src, t->schema, t->name, &po, &t->plan, &e);
-        if (c == PGCDC_ECONNECT) {
-            rc = c;
+        if (c != PGCDC_OK && !pl_is_code_table_failure(c) && c != PGCDC_ESQL && c != PGCDC_ENOTFOUND) {
+            rc = c; /* interim (connection, memory, timeout): the run ends, the table is not failed */
             if (err)
                 *err = e;
             break;

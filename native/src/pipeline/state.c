@@ -12,7 +12,22 @@
 static pgcdc_code sql_error(PGconn *c, const PGresult *r, const char *what, pgcdc_error *err)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    bool conn = PQstatus(c) != CONNECTION_OK || (state && (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3)));
+    /* Only errors about the data or the definitions are permanent (PGCDC_ESQL,
+     * which fails a table): data exceptions (22), integrity (23), syntax and
+     * undefined objects (42), feature not supported (0A), cardinality (21),
+     * WITH CHECK OPTION (44). Everything else - a lost connection, a cancelled
+     * statement (57014, statement_timeout), deadlock or serialization failure
+     * (40), lock not available (55P03), disk full or out of memory (53), a
+     * system error (58) - is interim: PGCDC_ECONNECT, which ends the run
+     * without touching any table's state; the next run goes on. */
+    static const char *const permanent[] = {"22", "23", "42", "0A", "21", "44"};
+    bool conn = PQstatus(c) != CONNECTION_OK || !state;
+    if (!conn) {
+        conn = true;
+        for (size_t i = 0; i < sizeof permanent / sizeof *permanent; i++)
+            if (!strncmp(state, permanent[i], 2))
+                conn = false;
+    }
     char msg[700];
     snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
     pgcdc_source_flatten_message(msg);
