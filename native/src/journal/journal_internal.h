@@ -18,6 +18,8 @@ typedef struct jtable {
     char *copy_sql;        /* COPY <journal> (<columns>) FROM STDIN */
     char *journal;         /* the journal's qualified name, for messages */
     char **unchanged_elem; /* column i's destination spelling as a quoted text[] element */
+    size_t nelem;          /* entries of unchanged_elem: the column count when derived (the
+                              caller's table may have grown since, before re-registering) */
     bool skip;             /* unregistered: changes are skipped */
     bool have_map;         /* col_src from a SchemaEvent (else: identity if the counts match) */
     int *col_src;          /* t->ncolumns entries */

@@ -16,8 +16,8 @@ static char *dup_str(const char *s)
 
 static void jtable_free_derived(jtable *jt)
 {
-    if (jt->unchanged_elem && jt->t)
-        for (size_t i = 0; i < jt->t->ncolumns; i++)
+    if (jt->unchanged_elem)
+        for (size_t i = 0; i < jt->nelem; i++)
             free(jt->unchanged_elem[i]);
     free(jt->unchanged_elem);
     free(jt->copy_sql);
@@ -91,6 +91,7 @@ static pgcdc_code jtable_derive(jtable *jt, const pgcdc_merge_table *t, pgcdc_er
     if (rc == PGCDC_OK) {
         pgcdc_buf sql = PGCDC_BUF_INIT;
         tmp.unchanged_elem = calloc(t->ncolumns, sizeof *tmp.unchanged_elem);
+        tmp.nelem = tmp.unchanged_elem ? t->ncolumns : 0;
         tmp.col_src = calloc(t->ncolumns, sizeof *tmp.col_src);
         tmp.tmp_src = calloc(t->ncolumns, sizeof *tmp.tmp_src);
         if (pgcdc_buf_printf(&sql, "COPY %s (%s) FROM STDIN", q.data, cols.data) != 0 || !tmp.unchanged_elem ||
@@ -118,6 +119,7 @@ static pgcdc_code jtable_derive(jtable *jt, const pgcdc_merge_table *t, pgcdc_er
     jt->copy_sql = tmp.copy_sql;
     jt->journal = tmp.journal;
     jt->unchanged_elem = tmp.unchanged_elem;
+    jt->nelem = tmp.nelem;
     jt->col_src = tmp.col_src;
     jt->tmp_src = tmp.tmp_src;
     remap(jt);
