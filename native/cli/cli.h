@@ -30,6 +30,14 @@ int cmd_tail(const cli_options *o);
 int cmd_run(const cli_options *o);
 int cmd_status(const cli_options *o);
 
+/* The one loader behind cli_load and cli_load_pipeline: reads the file and
+ * hands each set parameter (of the source section only, if source_only) to
+ * set, then --slot, then validate; prints the error and returns non-zero. */
+typedef pgcdc_code (*cli_set_fn)(void *cfg, const char *name, const char *value, pgcdc_error *err);
+typedef pgcdc_code (*cli_validate_fn)(const void *cfg, pgcdc_error *err);
+int cli_load_into(const cli_options *o, conf_file *cf, bool source_only, cli_set_fn set, cli_validate_fn validate,
+                  void *cfg);
+
 struct pgcdc_pipeline_config;
 /* Loads the file into a pipeline configuration (all three sections);
  * prints the error and returns non-zero on failure (free cfg and cf anyway). */

@@ -28,23 +28,11 @@ void cli_install_logging(void)
     pgcdc_log_set_handler(log_to_stderr, NULL, min);
 }
 
-static int load(const cli_options *o, conf_file *cf, pgcdc_source_config *src);
-
-int cli_load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
-{
-    memset(cf, 0, sizeof *cf);
-    pgcdc_source_config_init(src);
-    int rc = load(o, cf, src);
-    if (rc) {
-        pgcdc_source_config_free(src);
-        conf_file_free(cf);
-    }
-    return rc;
-}
-
-static int load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
+int cli_load_into(const cli_options *o, conf_file *cf, bool source_only, cli_set_fn set, cli_validate_fn validate,
+                  void *cfg)
 {
     pgcdc_error err;
+    memset(cf, 0, sizeof *cf);
     if (!o->config_path) {
         fprintf(stderr, "pgcdc: no configuration file given; use -c FILE (see examples/walkthrough/pgcdc.conf)\n");
         return 2;
@@ -55,9 +43,9 @@ static int load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
     }
     for (int i = 0; i < cf->nparams; i++) {
         const conf_param *p = &cf->params[i];
-        if (p->section != CONF_SOURCE || !p->value)
+        if ((source_only && p->section != CONF_SOURCE) || !p->value)
             continue;
-        if (pgcdc_source_config_set(src, p->name, p->value, &err) != PGCDC_OK) {
+        if (set(cfg, p->name, p->value, &err) != PGCDC_OK) {
             if (p->line)
                 fprintf(stderr, "pgcdc: %s:%d: %s\n", cf->path, p->line, err.message);
             else
@@ -65,15 +53,36 @@ static int load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
             return 2;
         }
     }
-    if (o->slot && pgcdc_source_config_set(src, PGCDC_P_SLOT_NAME, o->slot, &err) != PGCDC_OK) {
+    if (o->slot && set(cfg, PGCDC_P_SLOT_NAME, o->slot, &err) != PGCDC_OK) {
         fprintf(stderr, "pgcdc: --slot: %s\n", err.message);
         return 2;
     }
-    if (pgcdc_source_config_validate(src, &err) != PGCDC_OK) {
+    if (validate(cfg, &err) != PGCDC_OK) {
         fprintf(stderr, "pgcdc: %s: %s\n", cf->path, err.message);
         return 2;
     }
     return 0;
+}
+
+static pgcdc_code source_set(void *cfg, const char *name, const char *value, pgcdc_error *err)
+{
+    return pgcdc_source_config_set(cfg, name, value, err);
+}
+
+static pgcdc_code source_validate(const void *cfg, pgcdc_error *err)
+{
+    return pgcdc_source_config_validate(cfg, err);
+}
+
+int cli_load(const cli_options *o, conf_file *cf, pgcdc_source_config *src)
+{
+    pgcdc_source_config_init(src);
+    int rc = cli_load_into(o, cf, true, source_set, source_validate, src);
+    if (rc) {
+        pgcdc_source_config_free(src);
+        conf_file_free(cf);
+    }
+    return rc;
 }
 
 char **cli_table_list(const conf_file *cf, int *n)

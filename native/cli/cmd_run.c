@@ -20,40 +20,20 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+static pgcdc_code pipeline_set(void *cfg, const char *name, const char *value, pgcdc_error *err)
+{
+    return pgcdc_pipeline_config_set(cfg, name, value, err);
+}
+
+static pgcdc_code pipeline_validate(const void *cfg, pgcdc_error *err)
+{
+    return pgcdc_pipeline_config_validate(cfg, err);
+}
+
 int cli_load_pipeline(const cli_options *o, conf_file *cf, pgcdc_pipeline_config *cfg)
 {
-    pgcdc_error err;
-    memset(cf, 0, sizeof *cf);
     pgcdc_pipeline_config_init(cfg);
-    if (!o->config_path) {
-        fprintf(stderr, "pgcdc: no configuration file given; use -c FILE (see examples/walkthrough/pgcdc.conf)\n");
-        return 2;
-    }
-    if (conf_file_load(o->config_path, cf, &err) != PGCDC_OK) {
-        fprintf(stderr, "pgcdc: %s\n", err.message);
-        return 2;
-    }
-    for (int i = 0; i < cf->nparams; i++) {
-        const conf_param *p = &cf->params[i];
-        if (!p->value)
-            continue;
-        if (pgcdc_pipeline_config_set(cfg, p->name, p->value, &err) != PGCDC_OK) {
-            if (p->line)
-                fprintf(stderr, "pgcdc: %s:%d: %s\n", cf->path, p->line, err.message);
-            else
-                fprintf(stderr, "pgcdc: from the environment: %s\n", err.message);
-            return 2;
-        }
-    }
-    if (o->slot && pgcdc_pipeline_config_set(cfg, PGCDC_P_SLOT_NAME, o->slot, &err) != PGCDC_OK) {
-        fprintf(stderr, "pgcdc: --slot: %s\n", err.message);
-        return 2;
-    }
-    if (pgcdc_pipeline_config_validate(cfg, &err) != PGCDC_OK) {
-        fprintf(stderr, "pgcdc: %s: %s\n", cf->path, err.message);
-        return 2;
-    }
-    return 0;
+    return cli_load_into(o, cf, false, pipeline_set, pipeline_validate, cfg);
 }
 
 int cmd_run(const cli_options *o)
