@@ -79,10 +79,32 @@ pgcdc_code pgcdc_pipeline_config_validate(const pgcdc_pipeline_config *cfg, pgcd
 pgcdc_code pgcdc_pipeline_dest_schema(const char *pattern, const char *database, const char *schema,
                                       const char *table, pgcdc_buf *out, pgcdc_error *err);
 
+/* Progress of one table's snapshot, reported after every written chunk and
+ * once more when the table's snapshot ends (done = true). */
+typedef struct pgcdc_pipeline_progress {
+    const char *table;          /* schema.table (source names) */
+    int64_t rows;               /* rows written to the journal so far */
+    int64_t bytes;              /* bytes of those rows as read (COPY data) */
+    int64_t rows_estimate;      /* the planner's estimate of the table's rows, -1 unknown */
+    uint32_t chunks_done, chunks_total;
+    double elapsed_s;           /* since this table's snapshot started */
+    bool done;
+} pgcdc_pipeline_progress;
+
+typedef void (*pgcdc_pipeline_progress_fn)(void *userdata, const pgcdc_pipeline_progress *p);
+
 typedef struct pgcdc_pipeline_run_options {
     bool until_caught_up;                 /* stop once every table is INCREMENTAL_REPLICATION or
                                              FAILED and all committed before then is merged */
     volatile sig_atomic_t *stop;          /* non-zero: stop cleanly (SIGINT/SIGTERM) */
+    pgcdc_pipeline_progress_fn progress;  /* optional; called on the thread that runs the pipeline */
+    void *progress_userdata;
+    /* Interim errors (a server restarted, a connection lost, a cancelled or
+     * timed-out statement) are retried with exponential backoff from
+     * retry_initial_ms (default 1000) up to retry_max_ms (default 60000);
+     * retry_max_attempts > 0 ends the run after that many consecutive failed
+     * attempts (0: retry until stopped). */
+    int retry_initial_ms, retry_max_ms, retry_max_attempts;
 } pgcdc_pipeline_run_options;
 
 typedef struct pgcdc_pipeline_result {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgcdc/crashpoint.h"
 #include "pgcdc/log.h"
 #include "pipeline_internal.h"
 
@@ -132,6 +133,8 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
     }
     if (c->first_pending == 0)
         c->first_pending = now_s();
+    if (ev->kind == PGCDC_EV_INSERT || ev->kind == PGCDC_EV_UPDATE || ev->kind == PGCDC_EV_DELETE)
+        pgcdc_crashpoint("mid-transaction");
     return pgcdc_batch_sink(c->b, ev, err);
 }
 
@@ -177,6 +180,7 @@ static pgcdc_code flush(cdc *c, pgcdc_error *err)
     pgcdc_batch_free(batch);
     if (rc != PGCDC_OK)
         return rc;
+    pgcdc_crashpoint("journal-written");
     pgcdc_batch_builder_reset(c->b);
     c->first_pending = 0;
     c->restarts = 0;

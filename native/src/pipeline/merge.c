@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pgcdc/crashpoint.h"
 #include "pgcdc/log.h"
 #include "pipeline_internal.h"
 
@@ -120,6 +121,8 @@ pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq
             rc = pl_exec_params(x->dst, pgcdc_sql_list_get(&l, i), 4, p, err);
         if (rc == PGCDC_OK && new_state)
             rc = pl_state_write(x, t, new_state, err);
+        if (rc == PGCDC_OK)
+            pgcdc_crashpoint("merge-before-commit");
         if (rc == PGCDC_OK)
             rc = pl_exec(x->dst, "COMMIT", err);
         else

@@ -136,6 +136,10 @@ bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel
  * refuses fails the table alone (PGCDC_OK returned). */
 pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, pgcdc_error *err);
 
+/* run.c: one attempt of the whole run (opt non-NULL) */
+pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_run_options *opt,
+                       pgcdc_pipeline_result *result, pgcdc_error *err);
+
 /* cdc.c */
 pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err);
 

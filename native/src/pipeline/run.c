@@ -227,11 +227,12 @@ static pgcdc_code choose_slot(pl_ctx *x, bool *fresh, pgcdc_error *err)
     return PGCDC_OK;
 }
 
-pgcdc_code pgcdc_pipeline_run(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_run_options *opt,
-                              pgcdc_pipeline_result *result, pgcdc_error *err)
+/* One attempt: connect, set up, snapshot, stream - until stopped, caught up
+ * or an error. retry.c decides whether to try again. */
+pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_run_options *opt,
+                       pgcdc_pipeline_result *result, pgcdc_error *err)
 {
-    pgcdc_pipeline_run_options none = {0};
-    pl_ctx x = {.cfg = cfg, .opt = opt ? opt : &none};
+    pl_ctx x = {.cfg = cfg, .opt = opt};
     pgcdc_buf_reset(&x.state_schema_q);
     if (result)
         memset(result, 0, sizeof *result);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgcdc/crashpoint.h"
 #include "pgcdc/log.h"
 #include "pipeline_internal.h"
 
@@ -76,6 +77,7 @@ static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_
     pgcdc_code rc = write_chunk(s, w, err);
     if (rc == PGCDC_OK) {
         t->rows_snapshotted += (int64_t)info->rows;
+        pgcdc_crashpoint("snapshot-chunk-written");
         return PGCDC_OK;
     }
     if (pl_is_code_table_failure(rc) && pgcdc_journal_failed_table(s->x->writer) == &t->mt) {

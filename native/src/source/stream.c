@@ -22,6 +22,7 @@
  * caller says all of those are durable. PostgreSQL's own apply worker does
  * the same when it has no pending transaction. */
 #include "pgcdc/stream.h"
+#include "pgcdc/crashpoint.h"
 #include "pgcdc/slot.h"
 #include "pgcdc/log.h"
 
@@ -247,8 +248,11 @@ static pgcdc_code send_status(pgcdc_stream *s, bool ask_reply, pgcdc_error *err)
     msg[33] = ask_reply ? 1 : 0;
     if (PQputCopyData(s->conn, msg, STATUS_SIZE) <= 0 || PQflush(s->conn) != 0)
         return lost(s, err);
+    bool advanced = flush > s->sent_flush;
     s->sent_flush = flush;
     s->last_status_us = mono_us();
+    if (advanced)
+        pgcdc_crashpoint("confirm-sent"); /* the server may or may not have the new position */
     return PGCDC_OK;
 }
 
