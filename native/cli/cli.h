@@ -12,6 +12,7 @@ typedef struct cli_options {
     long max_commits;        /* tail: stop after this many transactions (0: run until stopped) */
     double seconds;          /* tail: stop after this long (0: run until stopped) */
     bool until_caught_up;    /* run: stop once caught up */
+    bool no_progress;        /* run: no live snapshot display on a terminal (log lines instead) */
     bool json;               /* status: JSON output */
 } cli_options;
 

@@ -7,14 +7,27 @@
 
 #include "cli.h"
 #include "pgcdc/log.h"
+#include "progress.h"
 
+/* One line to stderr, written whole through the progress display: with the
+ * live snapshot block on the screen it is cleared, the line printed, the
+ * block redrawn below it (progress.h). */
 static void log_to_stderr(void *ud, pgcdc_log_level level, const char *msg)
 {
     (void)ud;
-    char ts[32];
+    char ts[32], line[4096];
+    struct tm tm;
     time_t t = time(NULL);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-    fprintf(stderr, "%s %-5s %s\n", ts, pgcdc_log_level_name(level), msg);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm)); /* log lines come from several threads */
+    const char *lvl = pgcdc_log_level_name(level);
+    int n = snprintf(line, sizeof line, "%s %-5s %s\n", ts, lvl, msg);
+    char *big = n >= (int)sizeof line ? malloc((size_t)n + 1) : NULL;
+    if (big)
+        snprintf(big, (size_t)n + 1, "%s %-5s %s\n", ts, lvl, msg);
+    else if (n >= (int)sizeof line)
+        memcpy(line + sizeof line - 5, "...\n", 5); /* out of memory: cut, but still end the line */
+    cli_progress_print_line(big ? big : line);
+    free(big);
 }
 
 void cli_install_logging(void)

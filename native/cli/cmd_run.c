@@ -1,16 +1,19 @@
-/* cmd_run.c - `pgcdc run -c FILE [--until-caught-up]`: the replication
- * pipeline (docs/runner.md). SIGINT/SIGTERM stop it cleanly: what is
+/* cmd_run.c - `pgcdc run -c FILE [--until-caught-up] [--no-progress]`: the
+ * replication pipeline (docs/runner.md). SIGINT/SIGTERM stop it cleanly: what is
  * complete is written and merged, the slot is confirmed only up to what is
  * durable, exit 0. With --until-caught-up it stops by itself once every table
  * replicates (or FAILED) and everything committed on the source before then
- * is merged; exit 1 if a table FAILED. */
+ * is merged; exit 1 if a table FAILED. Snapshot progress: a live block on a
+ * terminal, log lines otherwise or with --no-progress (progress.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "pgcdc/log.h"
 #include "pgcdc/pipeline.h"
+#include "progress.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -51,10 +54,15 @@ int cmd_run(const cli_options *o)
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    pgcdc_pipeline_run_options opt = {.until_caught_up = o->until_caught_up, .stop = &stop_requested};
+    cli_progress *progress = cli_progress_start(stderr, cli_progress_mode_for(STDERR_FILENO, o->no_progress));
+    pgcdc_pipeline_run_options opt = {.until_caught_up = o->until_caught_up,
+                                      .stop = &stop_requested,
+                                      .progress = progress ? cli_progress_callback : NULL,
+                                      .progress_userdata = progress};
     pgcdc_pipeline_result res;
     pgcdc_error err;
     pgcdc_code c = pgcdc_pipeline_run(&cfg, &opt, &res, &err);
+    cli_progress_finish(progress); /* before the last lines: they go below the last picture */
     if (c != PGCDC_OK) {
         fprintf(stderr, "pgcdc run: %s\n", err.message);
         rc = 1;

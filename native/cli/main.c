@@ -10,10 +10,12 @@ static void usage(FILE *f)
     fputs("usage: pgcdc COMMAND -c FILE [options]\n"
           "\n"
           "commands:\n"
-          "  run    -c FILE [--until-caught-up]\n"
+          "  run    -c FILE [--until-caught-up] [--no-progress]\n"
           "                                 replicate: snapshot, then changes, merged into the destination;\n"
           "                                 SIGINT/SIGTERM stop cleanly; --until-caught-up stops once every\n"
-          "                                 table replicates and all committed so far is merged\n"
+          "                                 table replicates and all committed so far is merged; on a\n"
+          "                                 terminal the snapshot shows live progress per table,\n"
+          "                                 --no-progress (or not a terminal) logs it every 10 s instead\n"
           "  status -c FILE [--json]        each table's state, rows snapshotted, last merged LSN, slot lag\n"
           "  check  -c FILE                 run the preflight checks against the source\n"
           "  tail   -c FILE [--slot NAME] [--max-commits N] [--seconds S]\n"
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
             o.max_commits = strtol(argv[++i], NULL, 10);
         } else if (!strcmp(a, "--until-caught-up")) {
             o.until_caught_up = true;
+        } else if (!strcmp(a, "--no-progress")) {
+            o.no_progress = true;
         } else if (!strcmp(a, "--json")) {
             o.json = true;
         } else if (!strcmp(a, "--seconds") && next) {

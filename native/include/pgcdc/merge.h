@@ -72,6 +72,10 @@ typedef struct pgcdc_merge_column {
     bool is_key;          /* part of the primary key / replica identity index */
 } pgcdc_merge_column;
 
+/* Can a value of this type arrive as an unchanged TOAST value? (False for
+ * the fixed-length types, which PostgreSQL never stores out of line.) */
+bool pgcdc_merge_type_toastable(const pgcdc_dest_type *t);
+
 typedef struct pgcdc_merge_table {
     pgcdc_dialect dialect;
     int server_major;               /* PostgreSQL destination: its major version (10+; MERGE

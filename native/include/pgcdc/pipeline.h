@@ -88,7 +88,8 @@ typedef struct pgcdc_pipeline_progress {
     int64_t rows_estimate;      /* the planner's estimate of the table's rows, -1 unknown */
     uint32_t chunks_done, chunks_total;
     double elapsed_s;           /* since this table's snapshot started */
-    bool done;
+    bool done;                  /* the last report of this table's snapshot ... */
+    bool failed;                /* ... because the table FAILED (done is true too) */
 } pgcdc_pipeline_progress;
 
 typedef void (*pgcdc_pipeline_progress_fn)(void *userdata, const pgcdc_pipeline_progress *p);

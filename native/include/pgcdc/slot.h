@@ -50,6 +50,15 @@ pgcdc_code pgcdc_slot_lookup(PGconn *conn, const char *name, pgcdc_slot_info *ou
 pgcdc_code pgcdc_slot_create(PGconn *repl_conn, const char *name, bool two_phase,
                              pgcdc_slot_created *out, pgcdc_error *err);
 
+/* The same as a TEMPORARY slot: dropped by the server when repl_conn closes
+ * (or the session ends any way). For a consistent snapshot whose position is
+ * known exactly while the main slot streams on: every transaction committed
+ * before consistent_point is visible in the snapshot, every later one is not
+ * (tables added while running, docs/runner.md). Needs one free slot of
+ * max_replication_slots for as long as it lives. */
+pgcdc_code pgcdc_slot_create_temporary(PGconn *repl_conn, const char *name, pgcdc_slot_created *out,
+                                       pgcdc_error *err);
+
 pgcdc_code pgcdc_slot_drop(PGconn *conn, const char *name, pgcdc_error *err);
 
 /* Decides whether streaming from this slot can continue without loss, given

@@ -10,7 +10,7 @@
 /* PostgreSQL stores these out of line (TOAST) never: they are fixed-length.
  * Only the other columns can arrive as unchanged TOAST, so only they carry
  * the cost of looking up a previous value. */
-static bool toastable(const pgcdc_dest_type *t)
+bool pgcdc_merge_type_toastable(const pgcdc_dest_type *t)
 {
     switch (t->vclass) {
     case PGCDC_VC_INT:
@@ -164,7 +164,7 @@ static pgcdc_code resolve_all(mctx *m, pgcdc_error *err)
         if (!col->name)
             return nomem(err);
         col->key = col->src->is_key;
-        col->toastable = !col->key && toastable(&col->src->type);
+        col->toastable = !col->key && pgcdc_merge_type_toastable(&col->src->type);
         m->nkeys += col->key;
         m->ntoast += col->toastable;
     }

@@ -78,6 +78,9 @@ void pl_table_clear(pl_table *t)
     if (t->has_plan)
         pgcdc_snapshot_plan_free(&t->plan);
     t->has_plan = false;
+    free(t->done_chunks);
+    t->done_chunks = NULL;
+    t->ndone = 0;
 }
 
 /* The key is the replica identity index when REPLICA IDENTITY USING INDEX,

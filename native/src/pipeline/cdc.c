@@ -12,6 +12,7 @@
 
 #define BATCH_BYTES (8u << 20)   /* cut a batch above this size ... */
 #define BATCH_MS 200             /* ... or when its oldest record waited this long */
+#define REFRESH_S 3.0            /* Included Table Regex: look for new tables this often */
 
 typedef struct cdc {
     pl_ctx *x;
@@ -260,6 +261,39 @@ static pgcdc_code open_stream(cdc *c, pgcdc_error *err)
     return rc;
 }
 
+/* Snapshots of tables that start while streaming (online.c), the stream
+ * kept alive meanwhile. */
+static pgcdc_code snapshot_online(cdc *c, pgcdc_error *err)
+{
+    c->x->tick = c->stream;
+    pgcdc_code rc = pl_snapshot_online(c->x, err);
+    c->x->tick = NULL;
+    return rc;
+}
+
+/* With Included Table Regex, tables created (or published) later that match
+ * are picked up: every REFRESH_S, right after a flush (nothing unwritten,
+ * between transactions), the selection is resolved again; new tables are
+ * created and registered, the stream restarts from the durable position (its
+ * fresh decoder announces every table's shape), and they are snapshotted. */
+static pgcdc_code maybe_refresh(cdc *c, pgcdc_error *err)
+{
+    pl_ctx *x = c->x;
+    if (!x->cfg->table_regex || pl_now() < x->next_refresh || c->flush_each_commit ||
+        pgcdc_batch_builder_in_transaction(c->b) || pgcdc_batch_builder_records(c->b) > 0)
+        return PGCDC_OK;
+    x->next_refresh = pl_now() + REFRESH_S;
+    int added = 0;
+    pgcdc_code rc = pl_tables_refresh(x, &added, err);
+    if (rc != PGCDC_OK || added == 0)
+        return rc;
+    close_stream(c);
+    rc = open_stream(c, err);
+    if (rc == PGCDC_OK && pl_snapshot_pending(x))
+        rc = snapshot_online(c, err);
+    return rc;
+}
+
 /* --until-caught-up: is every transaction that committed before the target
  * written? Either a commit ending at or after the target was written (commits
  * arrive in commit order, so all earlier ones were written before it: a
@@ -279,12 +313,27 @@ static bool caught_up(cdc *c, pgcdc_lsn target, bool quiet)
     return idle && pgcdc_stream_server_wal_end(c->stream) >= target;
 }
 
+/* Resumed snapshots waiting for the stream to pass their point (snapshot.c). */
+static pgcdc_code finish_waiting(cdc *c, bool quiet, pgcdc_error *err)
+{
+    pgcdc_code rc = PGCDC_OK;
+    for (size_t i = 0; i < c->x->ntables && rc == PGCDC_OK; i++) {
+        pl_table *t = &c->x->tables[i];
+        if (t->snap_waiting && t->registered && caught_up(c, t->snap_lsn, quiet))
+            rc = pl_snapshot_finish(c->x, t, t->snap_lsn, err);
+    }
+    return rc;
+}
+
 pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
 {
     /* dirty from the start: rows written by an earlier run (killed before its
      * merge, or with a cron that had not fired) must be merged too */
     cdc c = {.x = x, .bytes = PGCDC_BUF_INIT, .dirty = true};
     pgcdc_code rc = open_stream(&c, err);
+    if (rc == PGCDC_OK && pl_snapshot_pending(x))
+        rc = snapshot_online(&c, err); /* resumed or new tables: before anything is read */
+    x->next_refresh = pl_now() + REFRESH_S;
     if (rc == PGCDC_OK && !x->continuous) {
         int64_t next;
         c.next_merge = pgcdc_cron_next(x->cron, (int64_t)time(NULL), &next) == PGCDC_OK ? next : INT64_MAX;
@@ -326,6 +375,10 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
                  (c.first_pending > 0 && (now_s() - c.first_pending) * 1000 >= BATCH_MS))) {
                 if ((rc = flush(&c, err)) == PGCDC_OK)
                     rc = maybe_merge(&c, false, err);
+                if (rc == PGCDC_OK)
+                    rc = maybe_refresh(&c, err);
+                if (rc == PGCDC_OK)
+                    rc = finish_waiting(&c, false, err);
                 if (rc == PGCDC_OK && caught_up(&c, target, false)) {
                     rc = maybe_merge(&c, true, err);
                     break;
@@ -338,7 +391,8 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
             break;
         }
         /* quiet: write what is complete, merge if due */
-        if ((rc = flush(&c, err)) != PGCDC_OK || (rc = maybe_merge(&c, false, err)) != PGCDC_OK)
+        if ((rc = flush(&c, err)) != PGCDC_OK || (rc = maybe_merge(&c, false, err)) != PGCDC_OK ||
+            (rc = maybe_refresh(&c, err)) != PGCDC_OK || (rc = finish_waiting(&c, true, err)) != PGCDC_OK)
             break;
         if (!target)
             continue;

@@ -52,6 +52,14 @@ typedef struct pl_table {
     int snap_index;              /* in the snapshot reader, -1 none */
     pgcdc_snapshot_plan plan;
     bool has_plan;
+    bool needs_snapshot;         /* SNAPSHOT_REPLICATION while streaming: online.c reads it */
+    bool snap_waiting;           /* read, merged once the stream has passed snap_lsn (resumed) */
+    pgcdc_lsn snap_lsn;
+    uint32_t *done_chunks;       /* a resumed snapshot: chunks read before (snapstate.c) */
+    uint32_t ndone;
+    int64_t snap_bytes;          /* progress of the snapshot being read */
+    uint32_t snap_chunks_done;
+    double snap_started;
 } pl_table;
 
 typedef struct pl_ctx {
@@ -73,6 +81,13 @@ typedef struct pl_ctx {
     bool continuous;
     pgcdc_journal_writer *writer;
     pgcdc_lsn durable;
+    size_t tables_cap;           /* allocated entries of tables */
+    pgcdc_stream *tick;          /* kept alive while a snapshot is read with the stream open */
+    double next_refresh;         /* when the table selection is resolved again (monotonic s) */
+    /* the snapshot chunk being written (snapstate.c's before_commit hook) */
+    pl_table *chunk_table;
+    uint32_t chunk_id;
+    pgcdc_lsn chunk_lsn;
 } pl_ctx;
 
 
@@ -125,7 +140,42 @@ pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq
 pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err);
 
 /* snapshot.c */
-pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc_error *err);
+/* Reads every registered SNAPSHOT_REPLICATION table under the exported
+ * snapshot whose consistent point is cp, writes its chunks to the journal
+ * stamped cp, merges each with the bound (cp, -1) into
+ * INCREMENTAL_REPLICATION. resume: skip the chunks a saved plan says are
+ * done (snapstate.c); the initial snapshot starts afresh. */
+pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool resume, pgcdc_error *err);
+/* The table's snapshot rows (stamped cp) and every change before them merged
+ * with the bound (cp, -1), in the transaction that moves it to
+ * INCREMENTAL_REPLICATION. A refusal fails the table alone (PGCDC_OK);
+ * an interim error is returned. */
+pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, pgcdc_error *err);
+
+/* snapstate.c: finished snapshot chunks, for resuming */
+pgcdc_code pl_snapstate_setup(pl_ctx *x, pgcdc_error *err);
+pgcdc_code pl_snapstate_begin(pl_ctx *x, pl_table *t, pgcdc_lsn lsn, pgcdc_error *err);
+/* Loads a resumable plan and its done chunks into t (*found false: none). */
+pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *err);
+pgcdc_code pl_snapstate_clear(pl_ctx *x, pl_table *t, pgcdc_error *err);
+int pl_snapstate_before_commit(void *userdata);
+
+/* online.c: tables added while running, snapshots while streaming */
+double pl_now(void);
+/* Resolves the table selection again; new tables are described, created in
+ * the destination and registered (state SNAPSHOT_REPLICATION + needs_snapshot,
+ * or INCREMENTAL_REPLICATION with Ingestion Type = incremental). *added: how
+ * many. Call between transactions only, then restart the stream. */
+pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err);
+bool pl_snapshot_pending(const pl_ctx *x);
+/* Reads every table with needs_snapshot under a temporary slot's exported
+ * snapshot while the stream (x->tick) is kept alive; each ends
+ * INCREMENTAL_REPLICATION or FAILED. */
+pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err);
+pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* Makes room for one more table (tables may move: pointers are fixed and
+ * registered tables registered again); returns it zeroed, or NULL. */
+pl_table *pl_table_append(pl_ctx *x, pgcdc_error *err);
 
 /* schema.c */
 /* Does the Relation message's shape (Column Filter applied) equal t's? */
@@ -144,5 +194,9 @@ pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_ru
 pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err);
 
 bool pl_is_code_table_failure(pgcdc_code c);
+
+/* retry.c: is this error interim (retry the run later, touch no table's
+ * state) rather than permanent (the table - or the run - fails)? */
+bool pl_error_is_interim(pgcdc_code c, const pgcdc_error *e);
 
 #endif

@@ -30,6 +30,7 @@ static pgcdc_code setup_tables(pl_ctx *x, pgcdc_error *err)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     }
     x->ntables = set.n;
+    x->tables_cap = set.n ? set.n : 1;
     for (size_t i = 0; i < set.n && rc == PGCDC_OK; i++) {
         pl_table *t = &x->tables[i];
         snprintf(t->schema, sizeof t->schema, "%s", set.tables[i].schema);
@@ -105,6 +106,12 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
     char l[PGCDC_LSN_STRLEN];
     pgcdc_log(PGCDC_LOG_INFO, "created replication slot %s at %s", x->slot,
               pgcdc_lsn_format(created.consistent_point, l));
+    /* From here a restart streams from the slot's start, and resumes the
+     * snapshot of every table left in SNAPSHOT_REPLICATION from its last
+     * finished chunk (online.c, snapstate.c) instead of starting over. */
+    rc = pl_source_state_upsert(x, created.consistent_point, err);
+    if (rc == PGCDC_OK)
+        x->durable = created.consistent_point;
     const char *next = x->cfg->incremental ? PL_INCREMENTAL : PL_SNAPSHOT;
     for (size_t i = 0; i < x->ntables && rc == PGCDC_OK; i++) {
         pl_table *t = &x->tables[i];
@@ -129,19 +136,14 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
         }
     }
     if (rc == PGCDC_OK && !x->cfg->incremental)
-        rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, err);
+        rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, false, err);
     PQfinish(repl); /* the exported snapshot is no longer needed */
-    /* From here a restart resumes from the slot instead of starting over. */
-    if (rc == PGCDC_OK)
-        rc = pl_source_state_upsert(x, created.consistent_point, err);
-    if (rc == PGCDC_OK)
-        x->durable = created.consistent_point;
     return rc;
 }
 
-/* The slot continues: replicating tables go on; a table that is new to the
- * destination can only start without a snapshot (watermark snapshots of
- * tables added while running are not built yet). */
+/* The slot continues: replicating tables go on; a table whose snapshot was
+ * interrupted resumes it, a table new to the destination starts; both are
+ * snapshotted while streaming (online.c). */
 static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
 {
     for (size_t i = 0; i < x->ntables; i++) {
@@ -150,7 +152,15 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
             continue;
         pgcdc_error e;
         pgcdc_code c = PGCDC_OK;
-        if (!strcmp(t->state, PL_INCREMENTAL)) {
+        if (!strcmp(t->state, PL_NEW)) {
+            if ((c = pl_table_start(x, t, &e)) != PGCDC_OK) {
+                if (err)
+                    *err = e;
+                return c;
+            }
+            continue;
+        }
+        if (!strcmp(t->state, PL_INCREMENTAL) || !strcmp(t->state, PL_SNAPSHOT)) {
             pgcdc_sql_list l; /* the journal generation again, harmless if it exists */
             pgcdc_sql_list_init(&l);
             c = pgcdc_merge_sql_create_journal(&t->mt, &l, &e);
@@ -159,21 +169,15 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
             pgcdc_sql_list_free(&l);
             if (c == PGCDC_OK)
                 c = pl_columns_write(x, t, &e); /* the same shape again (or the first time) */
-        } else if (x->cfg->incremental) {
-            c = pl_restart_dest(x, t, &e);
-            if (c == PGCDC_OK)
-                c = pl_create_dest(x, t, PL_INCREMENTAL, &e);
-            if (c == PGCDC_OK)
-                pl_state_changed(x, t, PL_INCREMENTAL);
+            /* an interrupted snapshot resumes while streaming */
+            t->needs_snapshot = !strcmp(t->state, PL_SNAPSHOT);
         } else {
-            c = pgcdc_error_set(&e, PGCDC_EUNSUPPORTED,
-                                "the table was added after replication started; snapshots of tables added "
-                                "while running are not built yet: set Ingestion Type = incremental to start it "
-                                "without a snapshot, or start over with a new replication slot");
+            c = pgcdc_error_set(&e, PGCDC_EUNSUPPORTED, "unknown replication state \"%s\" in %s", t->state,
+                                x->table_state_q.data);
         }
         if (c == PGCDC_OK)
             c = register_table(x, t, &e);
-        if (c == PGCDC_ECONNECT || c == PGCDC_ENOMEM) {
+        if (c != PGCDC_OK && pl_error_is_interim(c, &e)) {
             if (err)
                 *err = e;
             return c;
@@ -254,12 +258,15 @@ pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_ru
         rc = pl_exec(x.dst, "SET client_min_messages = warning", err);
         if (rc == PGCDC_OK)
             rc = pl_state_setup(&x, err);
+        if (rc == PGCDC_OK)
+            rc = pl_snapstate_setup(&x, err);
     }
     bool fresh = false;
     if (rc == PGCDC_OK)
         rc = choose_slot(&x, &fresh, err);
     pgcdc_journal_options jo = {.slot_name = x.slot, .state_schema = PGCDC_PIPELINE_STATE_SCHEMA,
-                                .ident_case = cfg->ident_case};
+                                .ident_case = cfg->ident_case, .before_commit = pl_snapstate_before_commit,
+                                .userdata = &x};
     if (rc == PGCDC_OK)
         rc = pgcdc_journal_writer_new(x.dst, &jo, &x.writer, err);
     if (rc == PGCDC_OK)

@@ -1,5 +1,6 @@
-/* snapshot.c - the initial snapshot: every table in SNAPSHOT_REPLICATION read
- * under the slot's exported snapshot with Concurrent Snapshot Queries
+/* snapshot.c - table snapshots: every table in SNAPSHOT_REPLICATION read
+ * under an exported snapshot (the slot's at the start, a temporary slot's
+ * while streaming: online.c) with Concurrent Snapshot Queries
  * connections, each chunk written to its journal as ONE SnapshotRows record
  * (the journal's snapshot SEQs are unique per chunk and row index, so a chunk
  * must not be split across records), then merged with the bound
@@ -24,7 +25,13 @@ typedef struct snap_ctx {
     snap_worker *w;
     int nworkers;
     pgcdc_buf bytes;
+    pgcdc_snapshot_reader *reader;
 } snap_ctx;
+
+static bool stopping(const pl_ctx *x)
+{
+    return x->opt->stop && *x->opt->stop;
+}
 
 /* Callbacks are serialized by the reader (serialize = true): the journal
  * writer's one connection is used by one worker at a time. */
@@ -32,6 +39,11 @@ static pgcdc_code on_rows(void *ud, const pgcdc_snapshot_rows *rows, pgcdc_error
 {
     snap_ctx *s = ud;
     pl_table *t = rows->chunk.table_userdata;
+    pgcdc_code rc;
+    if (s->x->tick && (rc = pgcdc_stream_tick(s->x->tick, err)) != PGCDC_OK)
+        return rc; /* the stream waiting meanwhile was lost: the attempt ends */
+    if (stopping(s->x))
+        pgcdc_snapshot_reader_stop(s->reader); /* chunks in flight end; the rest resumes next run */
     if (!t->registered || rows->chunk.worker < 0 || rows->chunk.worker >= s->nworkers)
         return PGCDC_OK;
     snap_worker *w = &s->w[rows->chunk.worker];
@@ -48,15 +60,42 @@ static pgcdc_code on_rows(void *ud, const pgcdc_snapshot_rows *rows, pgcdc_error
     return pgcdc_batch_add_snapshot_rows(w->b, &c, rows->rows, rows->nrows, err);
 }
 
-static pgcdc_code write_chunk(snap_ctx *s, snap_worker *w, pgcdc_error *err)
+static void report(pl_ctx *x, pl_table *t, uint32_t nchunks, bool done, bool failed)
+{
+    const pgcdc_pipeline_run_options *o = x->opt;
+    if (!o->progress)
+        return;
+    pgcdc_pipeline_progress p = {.table = t->key, .rows = t->rows_snapshotted, .bytes = t->snap_bytes,
+                                 .rows_estimate = t->has_plan ? t->plan.est_rows : -1,
+                                 .chunks_done = t->snap_chunks_done, .chunks_total = nchunks,
+                                 .elapsed_s = pl_now() - t->snap_started, .done = done,
+                                 .failed = failed};
+    o->progress(o->progress_userdata, &p);
+}
+
+/* A table fails during its snapshot: the progress display ends its line. */
+static void fail_table(pl_ctx *x, pl_table *t, const char *why)
+{
+    pl_fail(x, t, why);
+    if (t->snap_started > 0)
+        report(x, t, t->has_plan ? t->plan.nranges : 0, true, true);
+}
+
+/* The chunk's rows in one journal write; the chunk is recorded as done in
+ * the same transaction (snapstate.c's hook). */
+static pgcdc_code write_chunk(snap_ctx *s, snap_worker *w, pl_table *t, uint32_t chunk, pgcdc_error *err)
 {
     pgcdc_batch *batch = NULL;
     pgcdc_code rc = pgcdc_batch_encode(w->b, &s->bytes, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_batch_decode((const uint8_t *)s->bytes.data, s->bytes.len, &batch, err);
     pgcdc_journal_stats st;
+    s->x->chunk_table = t;
+    s->x->chunk_id = chunk;
+    s->x->chunk_lsn = s->cp;
     if (rc == PGCDC_OK)
         rc = pgcdc_journal_write(s->x->writer, batch, &st, err);
+    s->x->chunk_table = NULL;
     pgcdc_batch_free(batch);
     pgcdc_batch_builder_reset(w->b);
     return rc;
@@ -74,21 +113,73 @@ static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_
     w->table = NULL;
     if (!mine || !t->registered)
         return PGCDC_OK;
-    pgcdc_code rc = write_chunk(s, w, err);
+    pgcdc_code rc = write_chunk(s, w, t, info->chunk.range->id, err);
     if (rc == PGCDC_OK) {
         t->rows_snapshotted += (int64_t)info->rows;
+        t->snap_bytes += (int64_t)info->bytes;
+        t->snap_chunks_done++;
+        report(s->x, t, info->chunk.nranges, false, false);
         pgcdc_crashpoint("snapshot-chunk-written");
         return PGCDC_OK;
     }
     if (pl_is_code_table_failure(rc) && pgcdc_journal_failed_table(s->x->writer) == &t->mt) {
         /* this table's value: it fails alone, the others are read on */
-        pl_fail(s->x, t, err ? err->message : "a value could not be written");
+        fail_table(s->x, t, err ? err->message : "a value could not be written");
         return PGCDC_OK;
     }
     return rc;
 }
 
-pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc_error *err)
+pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, pgcdc_error *err)
+{
+    pgcdc_error e;
+    pgcdc_code c = pl_merge(x, t, (int64_t)cp, -1, PL_INCREMENTAL, &e);
+    if (c == PGCDC_OK)
+        c = pl_snapstate_clear(x, t, &e);
+    t->snap_waiting = false;
+    if (c == PGCDC_OK) {
+        report(x, t, t->has_plan ? t->plan.nranges : 0, true, false);
+        pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: %lld rows snapshotted", t->schema, t->name,
+                  (long long)t->rows_snapshotted);
+        return PGCDC_OK;
+    }
+    if (pl_error_is_interim(c, &e)) {
+        if (err)
+            *err = e;
+        return c;
+    }
+    fail_table(x, t, e.message);
+    return PGCDC_OK;
+}
+
+/* The table's plan: the saved one when resuming (its done chunks are
+ * skipped), else a new one, saved before any chunk is read. */
+static pgcdc_code plan_table(pl_ctx *x, pl_table *t, pgcdc_lsn cp, bool resume, int nconn, pgcdc_error *err)
+{
+    bool found = false;
+    pgcdc_code c = resume ? pl_snapstate_load(x, t, &found, err) : PGCDC_OK;
+    if (c != PGCDC_OK || found) {
+        if (found)
+            pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: resuming its snapshot, %u of %u chunks were read before",
+                      t->schema, t->name, t->ndone, t->plan.nranges);
+        return c;
+    }
+    free(t->done_chunks);
+    t->done_chunks = NULL;
+    t->ndone = 0;
+    if (t->has_plan)
+        pgcdc_snapshot_plan_free(&t->plan);
+    t->has_plan = false;
+    pgcdc_snapshot_plan_options po = {.key_column = t->key_column[0] ? t->key_column : NULL,
+                                      .min_chunks = (uint32_t)nconn};
+    c = pgcdc_snapshot_plan_create(x->src, t->schema, t->name, &po, &t->plan, err);
+    if (c != PGCDC_OK)
+        return c;
+    t->has_plan = true;
+    return pl_snapstate_begin(x, t, cp, err);
+}
+
+pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool resume, pgcdc_error *err)
 {
     int nconn = x->cfg->snapshot_connections > 0 ? x->cfg->snapshot_connections : 2;
     snap_ctx s = {.x = x, .cp = cp, .nworkers = nconn, .bytes = PGCDC_BUF_INIT};
@@ -103,27 +194,34 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc
     pgcdc_snapshot_reader *r = NULL;
     if (rc == PGCDC_OK)
         rc = pgcdc_snapshot_reader_new(&x->cfg->source, &so, &r, err);
+    s.reader = r;
     int queued = 0;
     for (size_t i = 0; i < x->ntables && rc == PGCDC_OK; i++) {
         pl_table *t = &x->tables[i];
         t->snap_index = -1;
-        if (!t->registered || strcmp(t->state, PL_SNAPSHOT) != 0)
+        /* while streaming only the tables asking for it (not one read and
+         * waiting for the stream: snap_waiting) */
+        if (!t->registered || strcmp(t->state, PL_SNAPSHOT) != 0 || t->snap_waiting ||
+            (x->tick && !t->needs_snapshot))
             continue;
+        t->snap_started = 0;
         pgcdc_error e;
-        pgcdc_snapshot_plan_options po = {.key_column = t->key_column[0] ? t->key_column : NULL,
-                                          .min_chunks = (uint32_t)nconn};
-        pgcdc_code c = pgcdc_snapshot_plan_create(x->src, t->schema, t->name, &po, &t->plan, &e);
-        if (c != PGCDC_OK && !pl_is_code_table_failure(c) && c != PGCDC_ESQL && c != PGCDC_ENOTFOUND) {
-            rc = c; /* interim (connection, memory, timeout): the run ends, the table is not failed */
+        pgcdc_code c = plan_table(x, t, cp, resume, nconn, &e);
+        if (c != PGCDC_OK && pl_error_is_interim(c, &e)) {
+            rc = c; /* the attempt ends, the table is not failed */
             if (err)
                 *err = e;
             break;
         }
         if (c != PGCDC_OK) {
-            pl_fail(x, t, e.message);
+            fail_table(x, t, e.message);
             continue;
         }
-        t->has_plan = true;
+        t->snap_bytes = 0;
+        t->snap_chunks_done = t->ndone;
+        t->snap_started = pl_now();
+        if (!resume || !t->ndone)
+            t->rows_snapshotted = 0;
         pgcdc_dest_type *types = calloc(t->ncols, sizeof *types);
         if (!types) {
             rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
@@ -134,9 +232,10 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc
         bool binary = pgcdc_snapshot_binary_ok(types, (int)t->ncols, NULL);
         free(types);
         pgcdc_snapshot_table st = {t->schema, t->name, (int)t->ncols, t->colptrs,
-                                   binary ? PGCDC_COPY_BINARY : PGCDC_COPY_TEXT, &t->plan, NULL, 0, t};
+                                   binary ? PGCDC_COPY_BINARY : PGCDC_COPY_TEXT, &t->plan, t->done_chunks,
+                                   t->ndone, t};
         if ((c = pgcdc_snapshot_reader_add(r, &st, &t->snap_index, &e)) != PGCDC_OK) {
-            pl_fail(x, t, e.message);
+            fail_table(x, t, e.message);
             continue;
         }
         queued++;
@@ -145,8 +244,9 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc
         pgcdc_log(PGCDC_LOG_INFO, "snapshot of %d table(s) with %d connection(s)", queued, nconn);
         pgcdc_error e;
         pgcdc_code c = pgcdc_snapshot_reader_run(r, &e);
-        if (c != PGCDC_OK && !pl_is_code_table_failure(c) && c != PGCDC_ENOTFOUND && c != PGCDC_ESQL) {
-            rc = c; /* the run stopped (connection lost, snapshot gone): start over next time */
+        bool stopped = c == PGCDC_ETIMEOUT && stopping(x);
+        if (c != PGCDC_OK && !stopped && pl_error_is_interim(c, &e)) {
+            rc = c; /* connection lost, snapshot gone: the finished chunks stay done, the rest next time */
             if (err)
                 *err = e;
         }
@@ -155,17 +255,32 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, pgcdc
             if (t->snap_index < 0 || !t->registered)
                 continue;
             c = pgcdc_snapshot_reader_table_status(r, t->snap_index, &e);
-            if (c == PGCDC_OK)
-                c = pl_merge(x, t, (int64_t)cp, -1, PL_INCREMENTAL, &e);
-            if (c == PGCDC_ECONNECT || c == PGCDC_ETIMEOUT) {
+            if (c == PGCDC_ETIMEOUT && stopped) {
+                pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: snapshot stopped after %u of %u chunks; the next run "
+                          "resumes it", t->schema, t->name, t->snap_chunks_done, t->plan.nranges);
+                continue;
+            }
+            if (c == PGCDC_OK && t->ndone > 0 && x->tick) {
+                /* resumed: its earlier chunks are older than cp, and the
+                 * changes to them up to cp are not all in the journal yet -
+                 * the stream must pass cp first (cdc.c) */
+                char l[PGCDC_LSN_STRLEN];
+                t->snap_waiting = true;
+                t->snap_lsn = cp;
+                pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: snapshot read; merged once the stream has passed %s",
+                          t->schema, t->name, pgcdc_lsn_format(cp, l));
+                continue;
+            }
+            if (c == PGCDC_OK) {
+                rc = pl_snapshot_finish(x, t, cp, err);
+                continue;
+            }
+            if (pl_error_is_interim(c, &e)) {
                 rc = c;
                 if (err)
                     *err = e;
-            } else if (c != PGCDC_OK) {
-                pl_fail(x, t, e.message);
             } else {
-                pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: %lld rows snapshotted", t->schema, t->name,
-                          (long long)t->rows_snapshotted);
+                fail_table(x, t, e.message);
             }
         }
     }

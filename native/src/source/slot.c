@@ -164,8 +164,8 @@ pgcdc_code pgcdc_slot_lookup(PGconn *conn, const char *name, pgcdc_slot_info *ou
     return PGCDC_OK;
 }
 
-pgcdc_code pgcdc_slot_create(PGconn *repl_conn, const char *name, bool two_phase, pgcdc_slot_created *out,
-                             pgcdc_error *err)
+static pgcdc_code create_slot(PGconn *repl_conn, const char *name, bool two_phase, bool temporary,
+                              pgcdc_slot_created *out, pgcdc_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!pgcdc_slot_name_valid(name))
@@ -187,10 +187,11 @@ pgcdc_code pgcdc_slot_create(PGconn *repl_conn, const char *name, bool two_phase
      * bare EXPORT_SNAPSHOT keyword (14 has no TWO_PHASE keyword: verified). */
     char sql[256];
     if (major >= 15)
-        snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput (SNAPSHOT 'export'%s)", ident,
-                 two_phase ? ", TWO_PHASE true" : "");
+        snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT %s%s LOGICAL pgoutput (SNAPSHOT 'export'%s)", ident,
+                 temporary ? " TEMPORARY" : "", two_phase ? ", TWO_PHASE true" : "");
     else
-        snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput EXPORT_SNAPSHOT", ident);
+        snprintf(sql, sizeof sql, "CREATE_REPLICATION_SLOT %s%s LOGICAL pgoutput EXPORT_SNAPSHOT", ident,
+                 temporary ? " TEMPORARY" : "");
     PQfreemem(ident);
 
     PGresult *res = PQexec(repl_conn, sql);
@@ -213,9 +214,21 @@ pgcdc_code pgcdc_slot_create(PGconn *repl_conn, const char *name, bool two_phase
         return pgcdc_error_set(err, PGCDC_EPROTOCOL, "replication slot \"%s\" was created but the server "
                                "exported no snapshot", name);
     char lsn[PGCDC_LSN_STRLEN];
-    pgcdc_log(PGCDC_LOG_INFO, "created replication slot %s at %s (snapshot %s)", out->name,
-              pgcdc_lsn_format(out->consistent_point, lsn), out->snapshot_name);
+    pgcdc_log(PGCDC_LOG_INFO, "created %sreplication slot %s at %s (snapshot %s)", temporary ? "temporary " : "",
+              out->name, pgcdc_lsn_format(out->consistent_point, lsn), out->snapshot_name);
     return PGCDC_OK;
+}
+
+pgcdc_code pgcdc_slot_create(PGconn *repl_conn, const char *name, bool two_phase, pgcdc_slot_created *out,
+                             pgcdc_error *err)
+{
+    return create_slot(repl_conn, name, two_phase, false, out, err);
+}
+
+pgcdc_code pgcdc_slot_create_temporary(PGconn *repl_conn, const char *name, pgcdc_slot_created *out,
+                                       pgcdc_error *err)
+{
+    return create_slot(repl_conn, name, false, true, out, err);
 }
 
 pgcdc_code pgcdc_slot_drop(PGconn *conn, const char *name, pgcdc_error *err)

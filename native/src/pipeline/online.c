@@ -1,0 +1,187 @@
+/* online.c - tables that start while the stream runs: tables added to the
+ * selection later (a new table matching Included Table Regex, a table whose
+ * state row was deleted to restart it), tables whose snapshot a crash
+ * interrupted, and - after a restart - every table left in
+ * SNAPSHOT_REPLICATION.
+ *
+ * The scheme (docs/runner.md, "Tables added while running"): the table is
+ * registered with the journal writer first, so every change of it the
+ * stream decodes from then on goes to its journal; then a TEMPORARY
+ * replication slot is created with an exported snapshot, whose consistent
+ * point C is exact: transactions that committed before C are in the
+ * snapshot, later ones are not. Snapshot rows carry LSN C (negative SEQs),
+ * and the journal orders by (LSN, SEQ): a change committed before C sorts
+ * before the snapshot row of its key (the snapshot already has its effect),
+ * one committed after sorts after it. The snapshot is merged with the bound
+ * (C, -1) together with the move to INCREMENTAL_REPLICATION, which also
+ * marks every earlier change of the table merged; later changes follow with
+ * the normal merges. No gap (everything after C is streamed, everything
+ * before is in the snapshot) and no duplicate (the merge keeps one row per
+ * key). It needs no grant beyond REPLICATION + SELECT, only one free slot of
+ * max_replication_slots while the snapshot is read. The stream is not read
+ * meanwhile - it is kept alive (standby status updates) and resumes where
+ * it was; the WAL it has not read waits in the slot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgcdc/log.h"
+#include "pgcdc/slot.h"
+#include "pipeline_internal.h"
+
+double pl_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+pl_table *pl_table_append(pl_ctx *x, pgcdc_error *err)
+{
+    if (x->ntables == x->tables_cap) {
+        size_t cap = x->tables_cap ? x->tables_cap * 2 : 8;
+        pl_table *n = realloc(x->tables, cap * sizeof *n);
+        if (!n) {
+            pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+            return NULL;
+        }
+        bool moved = n != x->tables;
+        x->tables = n;
+        x->tables_cap = cap;
+        /* the journal writer keeps each registered table's pointer */
+        for (size_t i = 0; moved && i < x->ntables; i++) {
+            pl_table *t = &x->tables[i];
+            if (!t->described)
+                continue;
+            pl_table_fix_pointers(t);
+            if (t->registered && pgcdc_journal_register(x->writer, &t->mt, err) != PGCDC_OK)
+                return NULL;
+        }
+    }
+    pl_table *t = &x->tables[x->ntables++];
+    memset(t, 0, sizeof *t);
+    t->snap_index = -1;
+    return t;
+}
+
+bool pl_snapshot_pending(const pl_ctx *x)
+{
+    for (size_t i = 0; i < x->ntables; i++)
+        if (x->tables[i].needs_snapshot && x->tables[i].registered)
+            return true;
+    return false;
+}
+
+static bool known(const pl_ctx *x, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < x->ntables; i++)
+        if (!strcmp(x->tables[i].schema, schema) && !strcmp(x->tables[i].name, name))
+            return true;
+    return false;
+}
+
+pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
+{
+    *added = 0;
+    pgcdc_table_selection *sel = NULL;
+    pgcdc_table_set set = {0};
+    pgcdc_error e;
+    pgcdc_code rc = pgcdc_table_selection_parse(x->cfg->table_names, x->cfg->table_regex, &sel, err);
+    if (rc == PGCDC_OK && pgcdc_table_selection_resolve(sel, x->src, x->cfg->source.publication, &set, &e) !=
+                              PGCDC_OK) {
+        /* a named table that left the publication, say: the tables known go
+         * on; the next run's start reports it */
+        if (e.code == PGCDC_ECONNECT || e.code == PGCDC_ENOMEM) {
+            rc = e.code;
+            if (err)
+                *err = e;
+        } else {
+            pgcdc_log(PGCDC_LOG_WARN, "resolving the included tables again: %s", e.message);
+        }
+    }
+    pgcdc_table_selection_free(sel);
+    for (size_t i = 0; i < set.n && rc == PGCDC_OK; i++) {
+        if (known(x, set.tables[i].schema, set.tables[i].table))
+            continue;
+        pl_table *t = pl_table_append(x, err);
+        if (!t) {
+            rc = err ? err->code : PGCDC_ENOMEM;
+            break;
+        }
+        snprintf(t->schema, sizeof t->schema, "%s", set.tables[i].schema);
+        snprintf(t->name, sizeof t->name, "%s", set.tables[i].table);
+        snprintf(t->key, sizeof t->key, "%s.%s", t->schema, t->name);
+        pgcdc_log(PGCDC_LOG_INFO, "table %s.%s is included now (it matches the table selection)", t->schema,
+                  t->name);
+        if ((rc = pl_state_load(x, t, err)) != PGCDC_OK)
+            break;
+        if (!strcmp(t->state, PL_FAILED)) {
+            pgcdc_log(PGCDC_LOG_WARN, "table %s.%s stays FAILED: %s", t->schema, t->name, t->message);
+            continue;
+        }
+        rc = pl_table_start(x, t, err);
+        (*added)++;
+    }
+    pgcdc_table_set_free(&set);
+    return rc;
+}
+
+/* A table NEW to the destination (or one to start over): destination and
+ * journal created, SNAPSHOT_REPLICATION (a snapshot follows, needs_snapshot)
+ * or, Ingestion Type = incremental, INCREMENTAL_REPLICATION; registered.
+ * A table that cannot be replicated fails alone (PGCDC_OK returned). */
+pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    pgcdc_error e;
+    pgcdc_code c = t->described ? PGCDC_OK : pl_describe(x, t, &e);
+    const char *next = x->cfg->incremental ? PL_INCREMENTAL : PL_SNAPSHOT;
+    if (c == PGCDC_OK)
+        c = pl_restart_dest(x, t, &e);
+    if (c == PGCDC_OK) {
+        snprintf(t->state, sizeof t->state, "%s", PL_NEW);
+        c = pl_create_dest(x, t, next, &e);
+    }
+    if (c == PGCDC_OK) {
+        pl_state_changed(x, t, next);
+        if ((c = pgcdc_journal_register(x->writer, &t->mt, &e)) == PGCDC_OK)
+            t->registered = true;
+        t->needs_snapshot = !x->cfg->incremental;
+    }
+    if (c == PGCDC_OK)
+        return PGCDC_OK;
+    if (pl_error_is_interim(c, &e)) {
+        if (err)
+            *err = e;
+        return c;
+    }
+    pl_fail(x, t, e.message);
+    return PGCDC_OK;
+}
+
+pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err)
+{
+    PGconn *repl = NULL;
+    pgcdc_slot_created created;
+    char name[PGCDC_SLOT_NAME_MAX + 1];
+    pgcdc_slot_generate_name("pgcdc_snapshot", name);
+    pgcdc_code rc = pgcdc_source_connect(&x->cfg->source, true, &repl, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_slot_create_temporary(repl, name, &created, err);
+    if (rc == PGCDC_OK) {
+        /* only the tables asking for it: a table already INCREMENTAL is not
+         * read again */
+        for (size_t i = 0; i < x->ntables; i++) {
+            pl_table *t = &x->tables[i];
+            if (t->needs_snapshot && t->registered && strcmp(t->state, PL_SNAPSHOT) != 0)
+                t->needs_snapshot = false;
+        }
+        rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, true, err);
+    }
+    if (repl)
+        PQfinish(repl); /* drops the temporary slot */
+    for (size_t i = 0; rc == PGCDC_OK && i < x->ntables; i++)
+        if (strcmp(x->tables[i].state, PL_SNAPSHOT) != 0 || x->tables[i].snap_waiting)
+            x->tables[i].needs_snapshot = false;
+    return rc;
+}

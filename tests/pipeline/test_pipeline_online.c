@@ -1,0 +1,295 @@
+/* test_pipeline_online.c - snapshots while streaming (docs/runner.md, "Tables
+ * added while running"): a table created later that matches Included Table
+ * Regex is picked up while a write load runs on it, and ends identical to the
+ * source; an initial snapshot killed after some chunks resumes from its last
+ * finished chunk under a write load; a table whose state row is deleted is
+ * snapshotted again. argv[1] = the pgcdc binary. */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pgt.h"
+
+static const char *bin;
+static char tmpdir[256];
+static pgt_cluster cl;
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = calloc(1, (size_t)n + 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n)
+        exit(1);
+    fclose(f);
+    return s;
+}
+
+static bool log_has(const char *log, const char *s)
+{
+    char *l = read_file(log);
+    bool has = strstr(l, s) != NULL;
+    free(l);
+    return has;
+}
+
+static void write_conf(const char *path, const char *slot, const char *destdb, const char *regex, int conns)
+{
+    FILE *f = fopen(path, "w");
+    fprintf(f,
+            "[PostgreSQL Source Parameters]\n"
+            "PostgreSQL Connection URL = postgresql://127.0.0.1:%d/osrc\n"
+            "PostgreSQL Username = postgres\n"
+            "Publication Name = o_pub\n"
+            "Replication Slot Name = %s\n"
+            "\n[PostgreSQL Destination Parameters]\n"
+            "Destination Type = POSTGRESQL\n"
+            "Destination Connection URL = postgresql://127.0.0.1:%d/%s\n"
+            "Destination Username = postgres\n"
+            "\n[PostgreSQL Ingestion Parameters]\n"
+            "Included Table Regex = %s\n"
+            "Concurrent Snapshot Queries = %d\n",
+            cl.port, slot, cl.port, destdb, regex, conns);
+    fclose(f);
+}
+
+static pid_t spawn(const char *conf, bool caught_up, const char *log, const char *crash_at)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *o = freopen(log, "a", stdout);
+        FILE *e = freopen(log, "a", stderr);
+        (void)o;
+        (void)e;
+        if (crash_at)
+            setenv("PGCDC_CRASH_AT", crash_at, 1);
+        if (caught_up)
+            execl(bin, bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
+        else
+            execl(bin, bin, "run", "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* exit code, 128 + signal, or -1 after limit seconds (killed) */
+static int wait_exit(pid_t pid, int limit)
+{
+    for (int i = 0; i < limit * 10; i++) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        usleep(100000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    fprintf(stderr, "runner did not finish in %d s\n", limit);
+    return -1;
+}
+
+static int run_caught_up(const char *conf, const char *log)
+{
+    int rc = wait_exit(spawn(conf, true, log, NULL), 180);
+    if (rc != 0) {
+        char *l = read_file(log);
+        fprintf(stderr, "--- %s (exit %d) ---\n%s---\n", log, rc, l);
+        free(l);
+    }
+    return rc;
+}
+
+static void wait_log(const char *log, const char *s, int seconds)
+{
+    for (int i = 0; i < seconds * 20 && !log_has(log, s); i++)
+        usleep(50000);
+}
+
+/* A write load on table tbl (id int key, a int, b bigint, t timestamptz):
+ * per transaction 3 inserts, an update of an old and of a fresh row, a key
+ * update, a delete of an old and of a fresh row - until killed. */
+static pid_t load(const char *tbl, int first_id)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    PGconn *c = pgt_connect(&cl, "osrc");
+    char sql[1200];
+    for (int i = 0; i < 100000; i++) {
+        int n = first_id + i * 10;
+        snprintf(sql, sizeof sql,
+                 "BEGIN;"
+                 "INSERT INTO %1$s VALUES (%2$d, 1, %2$d, now()), (%3$d, 2, 0, now()), (%4$d, 3, 0, now());"
+                 "UPDATE %1$s SET a = a + 1, t = now() WHERE id = (SELECT min(id) FROM %1$s WHERE id > %5$d);"
+                 "UPDATE %1$s SET b = b + 7 WHERE id = %3$d;"
+                 "UPDATE %1$s SET id = %6$d WHERE id = %4$d;"
+                 "DELETE FROM %1$s WHERE id = (SELECT max(id) FROM %1$s WHERE id < %5$d AND id %% 3 = 0);"
+                 "DELETE FROM %1$s WHERE id = %2$d;"
+                 "COMMIT",
+                 tbl, n, n + 1, n + 2, (i * 37) % 20000, n + 5);
+        PGresult *r = PQexec(c, sql);
+        PQclear(r);
+        usleep(5000);
+    }
+    PQfinish(c);
+    _exit(0);
+}
+
+static void stop(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+static char *rows(PGconn *c, const char *sel)
+{
+    return pgt_query_value(c, "SELECT array_to_string(ARRAY(SELECT t::text FROM (%s ORDER BY 1) t), E'\\n')", sel);
+}
+
+/* Live rows equal, no duplicate keys, every key the source lost is either
+ * absent or soft-deleted in the destination. */
+static void compare(PGconn *src, PGconn *dst, const char *tbl)
+{
+    char a[300], b[400];
+    snprintf(a, sizeof a, "SELECT id, a, b, t FROM %s", tbl);
+    snprintf(b, sizeof b, "SELECT id, a, b, t FROM %s WHERE NOT \"_SNOWFLAKE_DELETED\"", tbl);
+    char *x = rows(src, a), *y = rows(dst, b);
+    CHECK(x[0] != '\0');
+    if (strcmp(x, y) != 0) {
+        fprintf(stderr, "%s differs (source %zu chars, destination %zu chars)\n", tbl, strlen(x), strlen(y));
+        /* the first lines only one side has */
+        int shown = 0;
+        for (char *l = strtok(x, "\n"); l && shown < 10; l = strtok(NULL, "\n"))
+            if (!strstr(y, l) && ++shown)
+                fprintf(stderr, "  only in the source: %s\n", l);
+        char *y2 = strdup(y), *x2 = rows(src, a);
+        shown = 0;
+        for (char *l = strtok(y2, "\n"); l && shown < 10; l = strtok(NULL, "\n"))
+            if (!strstr(x2, l) && ++shown)
+                fprintf(stderr, "  only in the destination: %s\n", l);
+        free(y2);
+        free(x2);
+        CHECK(0);
+    } else {
+        CHECK(1);
+    }
+    free(x);
+    free(y);
+    char *d = pgt_query_value(dst, "SELECT count(*) - count(DISTINCT id) FROM %s", tbl);
+    CHECK_STR(d, "0");
+    free(d);
+}
+
+static void added_by_regex(PGconn *src, PGconn *adm)
+{
+    char conf[300], log[300];
+    snprintf(conf, sizeof conf, "%s/a.conf", tmpdir);
+    snprintf(log, sizeof log, "%s/a.log", tmpdir);
+    pgt_exec(adm, "CREATE DATABASE odst1");
+    PGconn *dst = pgt_connect(&cl, "odst1");
+    write_conf(conf, "o_slot1", "odst1", "public\\.on_.*", 2);
+    pid_t runner = spawn(conf, false, log, NULL);
+    wait_log(log, "streaming changes", 60);
+    CHECK(log_has(log, "streaming changes"));
+    pid_t l1 = load("on_a", 100000);
+    /* a new table matching the regex, filled, then written to while the
+     * runner picks it up and snapshots it */
+    pgt_exec(src, "CREATE TABLE on_b (id int PRIMARY KEY, a int, b bigint, t timestamptz)");
+    pgt_exec(src, "INSERT INTO on_b SELECT g, g %% 100, g * 3, now() FROM generate_series(1, 40000) g");
+    pid_t l2 = load("on_b", 100000);
+    wait_log(log, "table public.on_b is included now", 30);
+    CHECK(log_has(log, "table public.on_b is included now"));
+    for (int i = 0; i < 600 && !log_has(log, "public.on_b changed from SNAPSHOT_REPLICATION to INCREMENTAL"); i++)
+        usleep(50000);
+    CHECK(log_has(log, "public.on_b changed from SNAPSHOT_REPLICATION to INCREMENTAL_REPLICATION"));
+    CHECK(log_has(log, "temporary replication slot"));
+    sleep(2); /* more changes after the snapshot */
+    stop(l1);
+    stop(l2);
+    kill(runner, SIGTERM);
+    CHECK_INT(wait_exit(runner, 60), 0);
+    CHECK_INT(run_caught_up(conf, log), 0);
+    compare(src, dst, "on_a");
+    compare(src, dst, "on_b");
+    /* no temporary slot left behind */
+    char *n = pgt_query_value(src, "SELECT count(*) FROM pg_replication_slots WHERE temporary%s", "");
+    CHECK_STR(n, "0");
+    free(n);
+
+    /* a table restarted: its state row and destination table deleted */
+    pgt_exec(dst, "DELETE FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" WHERE table_name = 'public.on_a'");
+    pgt_exec(dst, "DROP TABLE public.on_a");
+    pgt_exec(src, "UPDATE on_a SET a = -1 WHERE id %% 5 = 0");
+    CHECK_INT(run_caught_up(conf, log), 0);
+    CHECK(log_has(log, "public.on_a changed from NEW to SNAPSHOT_REPLICATION"));
+    compare(src, dst, "on_a");
+    PQfinish(dst);
+}
+
+static void resumed_snapshot(PGconn *src, PGconn *adm)
+{
+    char conf[300], log[300];
+    snprintf(conf, sizeof conf, "%s/r.conf", tmpdir);
+    snprintf(log, sizeof log, "%s/r.log", tmpdir);
+    pgt_exec(adm, "CREATE DATABASE odst2");
+    PGconn *dst = pgt_connect(&cl, "odst2");
+    pgt_exec(src, "CREATE TABLE re_big (id int PRIMARY KEY, a int, b bigint, t timestamptz)");
+    pgt_exec(src, "INSERT INTO re_big SELECT g, g %% 100, g * 3, now() FROM generate_series(1, 200000) g");
+    pgt_exec(src, "ANALYZE re_big");
+    write_conf(conf, "o_slot2", "odst2", "public\\.re_.*", 4);
+    /* killed right after its second chunk is in the journal */
+    pid_t runner = spawn(conf, false, log, "snapshot-chunk-written:2");
+    pid_t l = load("re_big", 300000);
+    int rc = wait_exit(runner, 120);
+    CHECK_INT(rc, 128 + SIGKILL);
+    sleep(1);
+    CHECK_INT(run_caught_up(conf, log), 0);
+    CHECK(log_has(log, "resuming its snapshot, 2 of"));
+    sleep(1);
+    stop(l);
+    CHECK_INT(run_caught_up(conf, log), 0);
+    compare(src, dst, "re_big");
+    PQfinish(dst);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PGCDC_BINARY\n", argv[0]);
+        return 2;
+    }
+    bin = argv[1];
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgcdc-online-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return 1;
+    pgt_cluster_start(&cl, pgt_major(), NULL);
+    PGconn *adm = pgt_connect(&cl, "postgres");
+    pgt_exec(adm, "CREATE DATABASE osrc");
+    PGconn *src = pgt_connect(&cl, "osrc");
+    pgt_exec(src, "CREATE TABLE on_a (id int PRIMARY KEY, a int, b bigint, t timestamptz)");
+    pgt_exec(src, "INSERT INTO on_a SELECT g, g %% 100, g * 3, now() FROM generate_series(1, 20000) g");
+    pgt_exec(src, "CREATE PUBLICATION o_pub FOR ALL TABLES");
+
+    added_by_regex(src, adm);
+    resumed_snapshot(src, adm);
+
+    if (pgt_failures && getenv("PGCDC_TEST_HOLD")) {
+        fprintf(stderr, "HOLD port %d\n", cl.port);
+        sleep(600);
+    }
+    PQfinish(src);
+    PQfinish(adm);
+    pgt_cluster_stop(&cl);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (pgt_failures == 0 && system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return pgt_done("pipeline-online");
+}
