@@ -41,14 +41,15 @@ static bool log_has(const char *log, const char *s)
     return has;
 }
 
-static void write_conf(const char *path, const char *slot, const char *destdb, const char *regex, int conns)
+static void write_conf_pub(const char *path, const char *pub, const char *slot, const char *destdb,
+                           const char *regex, int conns)
 {
     FILE *f = fopen(path, "w");
     fprintf(f,
             "[PostgreSQL Source Parameters]\n"
             "PostgreSQL Connection URL = postgresql://127.0.0.1:%d/osrc\n"
             "PostgreSQL Username = postgres\n"
-            "Publication Name = o_pub\n"
+            "Publication Name = %s\n"
             "Replication Slot Name = %s\n"
             "\n[PostgreSQL Destination Parameters]\n"
             "Destination Type = POSTGRESQL\n"
@@ -57,8 +58,13 @@ static void write_conf(const char *path, const char *slot, const char *destdb, c
             "\n[PostgreSQL Ingestion Parameters]\n"
             "Included Table Regex = %s\n"
             "Concurrent Snapshot Queries = %d\n",
-            cl.port, slot, cl.port, destdb, regex, conns);
+            cl.port, pub, slot, cl.port, destdb, regex, conns);
     fclose(f);
+}
+
+static void write_conf(const char *path, const char *slot, const char *destdb, const char *regex, int conns)
+{
+    write_conf_pub(path, "o_pub", slot, destdb, regex, conns);
 }
 
 static pid_t spawn(const char *conf, bool caught_up, const char *log, const char *crash_at)
@@ -259,6 +265,49 @@ static void resumed_snapshot(PGconn *src, PGconn *adm)
     PQfinish(dst);
 }
 
+/* Only unpublished tables are written: the stream is quiet, yet the slot
+ * must not pin the WAL - its position is saved and confirmed (cdc.c,
+ * confirm_idle), and a restart continues from it. */
+static void idle_confirm(PGconn *src, PGconn *adm)
+{
+    char conf[300], log[300];
+    snprintf(conf, sizeof conf, "%s/i.conf", tmpdir);
+    snprintf(log, sizeof log, "%s/i.log", tmpdir);
+    pgt_exec(adm, "CREATE DATABASE odst3");
+    pgt_exec(src, "CREATE TABLE id_pub (id int PRIMARY KEY, v text)");
+    pgt_exec(src, "INSERT INTO id_pub VALUES (1, 'one')");
+    pgt_exec(src, "CREATE TABLE id_other (id int PRIMARY KEY, v text)");
+    pgt_exec(src, "CREATE PUBLICATION o_pub_small FOR TABLE id_pub");
+    write_conf_pub(conf, "o_pub_small", "o_slot3", "odst3", "public\\.id_.*", 2);
+    pid_t runner = spawn(conf, false, log, NULL);
+    wait_log(log, "streaming changes", 60);
+    pgt_exec(src, "INSERT INTO id_other SELECT g, repeat('w', 200) FROM generate_series(1, 20000) g");
+    char *end = pgt_query_value(src, "SELECT pg_current_wal_insert_lsn()%s", "");
+    bool confirmed = false;
+    for (int i = 0; i < 300 && !confirmed; i++) { /* at most 30 s; it is done every 10 s */
+        char *ok = pgt_query_value(src, "SELECT confirmed_flush_lsn >= '%s' FROM pg_replication_slots "
+                                   "WHERE slot_name = 'o_slot3'", end);
+        confirmed = !strcmp(ok, "t");
+        free(ok);
+        usleep(100000);
+    }
+    CHECK(confirmed);
+    PGconn *dst = pgt_connect(&cl, "odst3");
+    char *saved = pgt_query_value(dst, "SELECT count(*) FROM pgcdc_state.\"_PGCDC_SOURCE_STATE\" WHERE slot_name = "
+                                  "'o_slot3' AND confirmed_lsn >= pg_wal_lsn_diff('%s', '0/0')", end);
+    CHECK_STR(saved, "1");
+    free(saved);
+    kill(runner, SIGTERM);
+    CHECK_INT(wait_exit(runner, 60), 0);
+    pgt_exec(src, "INSERT INTO id_pub VALUES (2, 'two')");
+    CHECK_INT(run_caught_up(conf, log), 0); /* the continuity check accepts the advanced slot */
+    char *v = pgt_query_value(dst, "SELECT string_agg(id || v, ',' ORDER BY id) FROM id_pub%s", "");
+    CHECK_STR(v, "1one,2two");
+    free(v);
+    free(end);
+    PQfinish(dst);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -279,6 +328,7 @@ int main(int argc, char **argv)
 
     added_by_regex(src, adm);
     resumed_snapshot(src, adm);
+    idle_confirm(src, adm);
 
     if (pgt_failures && getenv("PGCDC_TEST_HOLD")) {
         fprintf(stderr, "HOLD port %d\n", cl.port);

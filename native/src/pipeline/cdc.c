@@ -13,6 +13,7 @@
 #define BATCH_BYTES (8u << 20)   /* cut a batch above this size ... */
 #define BATCH_MS 200             /* ... or when its oldest record waited this long */
 #define REFRESH_S 3.0            /* Included Table Regex: look for new tables this often */
+#define IDLE_CONFIRM_S 10.0      /* a quiet stream's position is saved and confirmed this often */
 
 typedef struct cdc {
     pl_ctx *x;
@@ -28,6 +29,7 @@ typedef struct cdc {
     pgcdc_code restart_rc;       /* what applying the change returned */
     bool flush_each_commit;      /* until the pending schema change is reached again */
     int restarts;                /* stream restarts since something was last written */
+    double last_idle_confirm;
 } cdc;
 
 static double now_s(void)
@@ -313,6 +315,32 @@ static bool caught_up(cdc *c, pgcdc_lsn target, bool quiet)
     return idle && pgcdc_stream_server_wal_end(c->stream) >= target;
 }
 
+/* A quiet stream whose changes are all filtered out (tables not included,
+ * not published, an idle database) would otherwise pin WAL behind the last
+ * written transaction forever. With nothing held - no transaction open or
+ * pending in the decoder, nothing unwritten - everything the server has sent
+ * up to its reported WAL end is dealt with, so that position is saved as the
+ * durable one FIRST (the restart resumes from it, and the continuity check
+ * accepts the slot) and then confirmed. */
+static pgcdc_code confirm_idle(cdc *c, pgcdc_error *err)
+{
+    pl_ctx *x = c->x;
+    if (pl_now() - c->last_idle_confirm < IDLE_CONFIRM_S || pgcdc_decoder_in_transaction(c->dec) ||
+        pgcdc_decoder_pending_transactions(c->dec) > 0 || pgcdc_batch_builder_records(c->b) > 0 ||
+        pgcdc_batch_builder_in_transaction(c->b) || c->flush_each_commit)
+        return PGCDC_OK;
+    c->last_idle_confirm = pl_now();
+    pgcdc_lsn end = pgcdc_stream_server_wal_end(c->stream);
+    if (end <= x->durable)
+        return PGCDC_OK;
+    pgcdc_code rc = pl_source_state_upsert(x, end, err);
+    if (rc != PGCDC_OK)
+        return rc;
+    x->durable = end;
+    pgcdc_stream_set_durable(c->stream, end, false);
+    return PGCDC_OK;
+}
+
 /* Resumed snapshots waiting for the stream to pass their point (snapshot.c). */
 static pgcdc_code finish_waiting(cdc *c, bool quiet, pgcdc_error *err)
 {
@@ -329,7 +357,7 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
 {
     /* dirty from the start: rows written by an earlier run (killed before its
      * merge, or with a cron that had not fired) must be merged too */
-    cdc c = {.x = x, .bytes = PGCDC_BUF_INIT, .dirty = true};
+    cdc c = {.x = x, .bytes = PGCDC_BUF_INIT, .dirty = true, .last_idle_confirm = pl_now()};
     pgcdc_code rc = open_stream(&c, err);
     if (rc == PGCDC_OK && pl_snapshot_pending(x))
         rc = snapshot_online(&c, err); /* resumed or new tables: before anything is read */
@@ -392,7 +420,8 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
         }
         /* quiet: write what is complete, merge if due */
         if ((rc = flush(&c, err)) != PGCDC_OK || (rc = maybe_merge(&c, false, err)) != PGCDC_OK ||
-            (rc = maybe_refresh(&c, err)) != PGCDC_OK || (rc = finish_waiting(&c, true, err)) != PGCDC_OK)
+            (rc = maybe_refresh(&c, err)) != PGCDC_OK || (rc = finish_waiting(&c, true, err)) != PGCDC_OK ||
+            (rc = confirm_idle(&c, err)) != PGCDC_OK)
             break;
         if (!target)
             continue;
