@@ -11,6 +11,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev
   postgresql-15 postgresql-client-15                    # the test and quickstart server
   clang libclang-rt-14-dev                              # libFuzzer, sanitizers
+  openjdk-17-jdk-headless junit5                        # JNI library, NiFi processors, Java tests
   python3                                               # test summary
   util-linux                                            # runuser
 )

@@ -3,6 +3,8 @@
 #
 #   pg-cluster.sh start MAJOR [-c name=value ...]   prints "PORT DATADIR" on stdout
 #   pg-cluster.sh stop DATADIR                       stops the server and removes the directory
+#   pg-cluster.sh restart DATADIR [SECONDS]          stops the server (fast shutdown), keeps it down
+#                                                    SECONDS (default 0), starts it on the same port
 #   pg-cluster.sh bindir MAJOR                       prints the binary directory for MAJOR
 #
 # A cluster belongs to an owner process: $PGCDC_PG_CLUSTER_OWNER (a PID), by
@@ -177,6 +179,24 @@ stop)
   stop_watchdog "$dir"
   stop_cluster "$dir"
   ;;
+restart)
+  # A server restart as clients see it: their connections end (fast
+  # shutdown), connecting fails for a while, then the same port answers
+  # again. The data, the watchdog and the directory stay.
+  dir="$1"; down="${2:-0}"
+  case "$dir" in */pgcdc-pg*) ;; *) echo "pg-cluster.sh: refusing to restart '$dir'" >&2; exit 2 ;; esac
+  case "$down" in ''|*[!0-9.]*) echo "pg-cluster.sh: restart: SECONDS must be a number, not '$down'" >&2; exit 2 ;; esac
+  bin=$(bindir_for "$(cat "$dir/data/PG_VERSION")")
+  port=$(sed -n 4p "$dir/data/postmaster.pid" 2>/dev/null) || port=""
+  case "$port" in ''|*[!0-9]*) echo "pg-cluster.sh: restart: the server of $dir is not running" >&2; exit 1 ;; esac
+  run_as_server_user "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || {
+    echo "pg-cluster.sh: restart: the server of $dir did not stop" >&2; exit 1; }
+  sleep "$down"
+  run_as_server_user "$bin/pg_ctl" -D "$dir/data" -o "-p $port" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1 || {
+    echo "pg-cluster.sh: restart: PostgreSQL did not start again on port $port:" >&2
+    tail -n 20 "$dir/server.log" >&2 || true
+    exit 1; }
+  ;;
 _watchdog)
   # Internal: _watchdog OWNER_PID OWNER_START_TIME DIR (started by `start`).
   owner="$1" owner_start="$2" dir="$3"
@@ -191,7 +211,7 @@ _watchdog)
   done
   ;;
 *)
-  echo "usage: pg-cluster.sh start MAJOR [-c name=value ...] | stop DATADIR | bindir MAJOR" >&2
+  echo "usage: pg-cluster.sh start MAJOR [-c name=value ...] | stop DATADIR | restart DATADIR [SECONDS] | bindir MAJOR" >&2
   exit 2
   ;;
 esac

@@ -88,6 +88,16 @@ void pgt_cluster_stop(pgt_cluster *c)
     c->dir[0] = '\0';
 }
 
+void pgt_cluster_restart(pgt_cluster *c, int down_seconds)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' restart '%s' %d", PGT_CLUSTER_SCRIPT, c->dir, down_seconds);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "pgt: restarting cluster %s failed (see the message above)\n", c->dir);
+        exit(1);
+    }
+}
+
 void pgt_conninfo(const pgt_cluster *c, const char *dbname, char *out, size_t outlen)
 {
     snprintf(out, outlen, "host=127.0.0.1 port=%d dbname=%s user=postgres", c->port, dbname ? dbname : "postgres");

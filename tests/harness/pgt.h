@@ -19,6 +19,10 @@ int pgt_major(void);
  * settings. Exits the test process (status 1) if the server does not start. */
 void pgt_cluster_start(pgt_cluster *c, int major, const char *extra);
 void pgt_cluster_stop(pgt_cluster *c);
+/* Restarts the server as its clients see it: fast shutdown (connections
+ * end), down for down_seconds, started again on the same port with the same
+ * data. Exits the test process (status 1) if it does not come back. */
+void pgt_cluster_restart(pgt_cluster *c, int down_seconds);
 
 /* "host=127.0.0.1 port=N dbname=postgres user=postgres" into out. */
 void pgt_conninfo(const pgt_cluster *c, const char *dbname, char *out, size_t outlen);

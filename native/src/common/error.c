@@ -13,8 +13,33 @@ pgcdc_code pgcdc_error_set(pgcdc_error *err, pgcdc_code code, const char *fmt, .
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
         err->code = code;
+        err->sqlstate[0] = '\0';
     }
     return code;
+}
+
+void pgcdc_error_set_sqlstate(pgcdc_error *err, const char *sqlstate)
+{
+    if (err)
+        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", sqlstate ? sqlstate : "");
+}
+
+bool pgcdc_sqlstate_is_interim(const char *s)
+{
+    if (!s || strlen(s) != 5)
+        return false;
+    /* whole classes: the server's state, not the statement's */
+    static const char *const classes[] = {"08", "40", "53", "58"};
+    for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+        if (!strncmp(s, classes[i], 2))
+            return true;
+    if (!strncmp(s, "57", 2))
+        return strcmp(s, "57P04") != 0; /* database_dropped will not come back */
+    static const char *const states[] = {"55P03", "55006", "25006", "72000"};
+    for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+        if (!strcmp(s, states[i]))
+            return true;
+    return false;
 }
 
 pgcdc_code pgcdc_error_prefix(pgcdc_error *err, const char *fmt, ...)
@@ -48,6 +73,7 @@ void pgcdc_error_clear(pgcdc_error *err)
     if (err) {
         err->code = PGCDC_OK;
         err->message[0] = '\0';
+        err->sqlstate[0] = '\0';
     }
 }
 

@@ -78,17 +78,29 @@ int jtimestamp_utc(pgcdc_buf *out, int64_t unix_us)
 pgcdc_code jsql_error(PGconn *conn, const PGresult *r, const char *what, pgcdc_error *err)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    bool conn_lost = PQstatus(conn) != CONNECTION_OK ||
-                     (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0));
+    bool conn_lost = PQstatus(conn) != CONNECTION_OK || !state || !strncmp(state, "08", 2) ||
+                     (!strncmp(state, "57P", 3) && pgcdc_sqlstate_is_interim(state));
     const char *msg = r && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(conn);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
+    pgcdc_code rc;
     if (conn_lost)
-        return pgcdc_error_set(err, PGCDC_ECONNECT,
-                               "journal write: the destination connection was lost during %s: %.*s "
-                               "(nothing of this batch was committed unless the durable position says so; "
-                               "reconnect and write the batch again)",
-                               what, (int)n, msg);
-    return pgcdc_error_set(err, PGCDC_ESQL, "journal write: the destination refused %s: %.*s", what, (int)n, msg);
+        rc = pgcdc_error_set(err, PGCDC_ECONNECT,
+                             "journal write: the destination connection was lost during %s: %.*s "
+                             "(nothing of this batch was committed unless the durable position says so; "
+                             "reconnect and write the batch again)",
+                             what, (int)n, msg);
+    else if (pgcdc_sqlstate_is_interim(state))
+        /* cancelled, deadlock, lock or disk full ...: the same batch may well
+         * go through later; nothing of it was committed */
+        rc = pgcdc_error_set(err, PGCDC_ECONNECT,
+                             "journal write: the destination could not complete %s for now: %.*s "
+                             "(interim: nothing of this batch was committed; write it again)",
+                             what, (int)n, msg);
+    else
+        rc = pgcdc_error_set(err, PGCDC_ESQL, "journal write: the destination refused %s: %.*s", what, (int)n,
+                             msg);
+    pgcdc_error_set_sqlstate(err, state);
+    return rc;
 }

@@ -271,6 +271,17 @@ static pgcdc_code copy_finish(PGconn *conn, const char *what, pgcdc_error *err)
     return rc;
 }
 
+/* A COPY the destination refuses for good (PGCDC_ESQL: the journal's
+ * definition or a value - jsql_error makes every interim refusal
+ * PGCDC_ECONNECT) is that table's failure: pgcdc_journal_failed_table names
+ * it, so the caller can fail it alone and write the batch again. */
+static pgcdc_code copy_refused(pgcdc_journal_writer *w, jtable *jt, pgcdc_code rc)
+{
+    if (rc == PGCDC_ESQL)
+        w->failed = jt->t;
+    return rc;
+}
+
 static pgcdc_code copy_table(pgcdc_journal_writer *w, jtable *jt, pgcdc_error *err)
 {
     PGconn *conn = w->conn;
@@ -279,7 +290,7 @@ static pgcdc_code copy_table(pgcdc_journal_writer *w, jtable *jt, pgcdc_error *e
         pgcdc_code rc = jsql_error(conn, r, "the journal COPY", err);
         PQclear(r);
         pgcdc_error_prefix(err, "%s", jt->journal);
-        return rc;
+        return copy_refused(w, jt, rc);
     }
     PQclear(r);
     for (size_t off = 0; off < jt->data.len; off += COPY_SLICE) {
@@ -295,7 +306,7 @@ static pgcdc_code copy_table(pgcdc_journal_writer *w, jtable *jt, pgcdc_error *e
     pgcdc_code rc = copy_finish(conn, "the journal COPY", err);
     if (rc != PGCDC_OK)
         pgcdc_error_prefix(err, "%s", jt->journal);
-    return rc;
+    return copy_refused(w, jt, rc);
 }
 
 pgcdc_code pgcdc_journal_write(pgcdc_journal_writer *w, const pgcdc_batch *batch, pgcdc_journal_stats *stats,

@@ -78,7 +78,7 @@ static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *r
     if (!rel) {
         pgcdc_error e;
         pgcdc_code rc = pl_merge(x, t, (int64_t)x->durable - 1, INT64_MAX, NULL, &e);
-        if (rc == PGCDC_ECONNECT || rc == PGCDC_ENOMEM) {
+        if (pl_ends_attempt(rc, &e)) {
             c->restart_rc = rc;
             if (err)
                 *err = e;
@@ -168,7 +168,7 @@ static pgcdc_code flush(cdc *c, pgcdc_error *err)
         pgcdc_error e;
         pgcdc_code w = pgcdc_journal_write(x->writer, batch, &st, &e);
         const pgcdc_merge_table *bad = pgcdc_journal_failed_table(x->writer);
-        if (w != PGCDC_OK && pl_is_code_table_failure(w) && bad && tries <= x->ntables) {
+        if (w != PGCDC_OK && pl_is_write_table_failure(w, &e) && bad && tries <= x->ntables) {
             /* that table fails alone; the batch is written again for the others */
             for (size_t i = 0; i < x->ntables; i++)
                 if (&x->tables[i].mt == bad)
@@ -341,7 +341,18 @@ static pgcdc_code confirm_idle(cdc *c, pgcdc_error *err)
     return PGCDC_OK;
 }
 
-/* Resumed snapshots waiting for the stream to pass their point (snapshot.c). */
+/* A table still to snapshot, or read and waiting for the stream: the run
+ * is not caught up while one exists. */
+static bool snapshots_open(const pl_ctx *x)
+{
+    for (size_t i = 0; i < x->ntables; i++)
+        if (x->tables[i].registered && (x->tables[i].snap_waiting || x->tables[i].needs_snapshot))
+            return true;
+    return false;
+}
+
+/* Snapshots read while streaming, waiting for the stream to pass their point
+ * (snapshot.c). */
 static pgcdc_code finish_waiting(cdc *c, bool quiet, pgcdc_error *err)
 {
     pgcdc_code rc = PGCDC_OK;
@@ -407,7 +418,7 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
                     rc = maybe_refresh(&c, err);
                 if (rc == PGCDC_OK)
                     rc = finish_waiting(&c, false, err);
-                if (rc == PGCDC_OK && caught_up(&c, target, false)) {
+                if (rc == PGCDC_OK && caught_up(&c, target, false) && !snapshots_open(x)) {
                     rc = maybe_merge(&c, true, err);
                     break;
                 }
@@ -425,7 +436,7 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
             break;
         if (!target)
             continue;
-        if (caught_up(&c, target, true)) {
+        if (caught_up(&c, target, true) && !snapshots_open(x)) {
             /* everything committed before the target was received and written */
             rc = maybe_merge(&c, true, err);
             break;

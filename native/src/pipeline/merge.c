@@ -137,8 +137,13 @@ pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq
 }
 
 /* Merges every replicating table up to the durable position: bound
- * (durable - 1, INT64_MAX), docs/journal.md. A table whose merge the
- * destination refuses fails alone; a lost connection stops the run. */
+ * (durable - 1, INT64_MAX), docs/journal.md. A merge the destination refuses
+ * for the data or the definitions (pl_error_is_interim false: 22, 23, 42 -
+ * permissions too -, 0A, 21, 44, the planner's EUNSUPPORTED/EVALUE) fails
+ * that table alone. An interim error (a lost connection, a cancelled
+ * statement, a deadlock, a lock or disk-full error ...) or running out of
+ * memory is no fault of the table: it is returned, the attempt ends with no
+ * table's state touched, and the next attempt merges everything (retry.c). */
 pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err)
 {
     if (x->durable == PGCDC_INVALID_LSN)
@@ -149,13 +154,14 @@ pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err)
             continue;
         pgcdc_error e;
         pgcdc_code rc = pl_merge(x, t, (int64_t)x->durable - 1, INT64_MAX, NULL, &e);
-        if (rc == PGCDC_ECONNECT || rc == PGCDC_ENOMEM) {
+        if (rc == PGCDC_OK)
+            continue;
+        if (pl_error_is_interim(rc, &e) || rc == PGCDC_ENOMEM) {
             if (err)
                 *err = e;
             return rc;
         }
-        if (rc != PGCDC_OK)
-            pl_fail(x, t, e.message);
+        pl_fail(x, t, e.message);
     }
     return PGCDC_OK;
 }

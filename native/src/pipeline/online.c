@@ -92,7 +92,7 @@ pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
                               PGCDC_OK) {
         /* a named table that left the publication, say: the tables known go
          * on; the next run's start reports it */
-        if (e.code == PGCDC_ECONNECT || e.code == PGCDC_ENOMEM) {
+        if (pl_ends_attempt(e.code, &e)) {
             rc = e.code;
             if (err)
                 *err = e;
@@ -150,7 +150,7 @@ pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err)
     }
     if (c == PGCDC_OK)
         return PGCDC_OK;
-    if (pl_error_is_interim(c, &e)) {
+    if (pl_ends_attempt(c, &e)) {
         if (err)
             *err = e;
         return c;

@@ -198,5 +198,17 @@ bool pl_is_code_table_failure(pgcdc_code c);
 /* retry.c: is this error interim (retry the run later, touch no table's
  * state) rather than permanent (the table - or the run - fails)? */
 bool pl_error_is_interim(pgcdc_code c, const pgcdc_error *e);
+/* Does this error end the attempt (interim, or out of memory - which the
+ * retry loop then treats as permanent) rather than fail one table? */
+static inline bool pl_ends_attempt(pgcdc_code c, const pgcdc_error *e)
+{
+    return c == PGCDC_ENOMEM || pl_error_is_interim(c, e);
+}
+/* Did a journal write fail because of one table's rows (the writer names
+ * it), so that table fails alone and the batch is written again? */
+static inline bool pl_is_write_table_failure(pgcdc_code c, const pgcdc_error *e)
+{
+    return pl_is_code_table_failure(c) || (c == PGCDC_ESQL && !pl_error_is_interim(c, e));
+}
 
 #endif

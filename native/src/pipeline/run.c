@@ -127,7 +127,7 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
             pl_state_changed(x, t, next);
             c = register_table(x, t, &e);
         }
-        if (c == PGCDC_ECONNECT || c == PGCDC_ENOMEM) {
+        if (pl_ends_attempt(c, &e)) {
             rc = c;
             if (err)
                 *err = e;
@@ -177,7 +177,7 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
         }
         if (c == PGCDC_OK)
             c = register_table(x, t, &e);
-        if (c != PGCDC_OK && pl_error_is_interim(c, &e)) {
+        if (c != PGCDC_OK && pl_ends_attempt(c, &e)) {
             if (err)
                 *err = e;
             return c;

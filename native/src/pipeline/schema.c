@@ -113,7 +113,7 @@ static pgcdc_code fail_after_merge(pl_ctx *x, pl_table *t, const char *why, pgcd
     snprintf(msg, sizeof msg, "%s", why);
     pgcdc_error e;
     pgcdc_code rc = pl_merge(x, t, (int64_t)x->durable - 1, INT64_MAX, NULL, &e);
-    if (rc == PGCDC_ECONNECT || rc == PGCDC_ENOMEM) {
+    if (pl_ends_attempt(rc, &e)) {
         if (err)
             *err = e;
         return rc;
@@ -165,7 +165,7 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
     if (rc != PGCDC_OK) {
         pgcdc_sql_list_free(&l);
         free_copy(&nt);
-        if (rc == PGCDC_ENOMEM || rc == PGCDC_ECONNECT) {
+        if (pl_ends_attempt(rc, &e)) {
             if (err)
                 *err = e;
             return rc;
@@ -189,7 +189,7 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
     pgcdc_sql_list_free(&l);
     if (rc != PGCDC_OK) {
         free_copy(&nt);
-        if (rc == PGCDC_ENOMEM || rc == PGCDC_ECONNECT) {
+        if (pl_ends_attempt(rc, &e)) {
             if (err)
                 *err = e;
             return rc;
@@ -212,7 +212,7 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
               t->name, what, t->journal_n);
     rc = pgcdc_journal_register(x->writer, &t->mt, &e);
     if (rc != PGCDC_OK) {
-        if (rc == PGCDC_ENOMEM || rc == PGCDC_ECONNECT) {
+        if (pl_ends_attempt(rc, &e)) {
             if (err)
                 *err = e;
             return rc;

@@ -122,7 +122,7 @@ static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_
         pgcdc_crashpoint("snapshot-chunk-written");
         return PGCDC_OK;
     }
-    if (pl_is_code_table_failure(rc) && pgcdc_journal_failed_table(s->x->writer) == &t->mt) {
+    if (pl_is_write_table_failure(rc, err) && pgcdc_journal_failed_table(s->x->writer) == &t->mt) {
         /* this table's value: it fails alone, the others are read on */
         fail_table(s->x, t, err ? err->message : "a value could not be written");
         return PGCDC_OK;
@@ -143,7 +143,7 @@ pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, pgcdc_error 
                   (long long)t->rows_snapshotted);
         return PGCDC_OK;
     }
-    if (pl_error_is_interim(c, &e)) {
+    if (pl_ends_attempt(c, &e)) {
         if (err)
             *err = e;
         return c;
@@ -207,7 +207,7 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
         t->snap_started = 0;
         pgcdc_error e;
         pgcdc_code c = plan_table(x, t, cp, resume, nconn, &e);
-        if (c != PGCDC_OK && pl_error_is_interim(c, &e)) {
+        if (c != PGCDC_OK && pl_ends_attempt(c, &e)) {
             rc = c; /* the attempt ends, the table is not failed */
             if (err)
                 *err = e;
@@ -245,7 +245,7 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
         pgcdc_error e;
         pgcdc_code c = pgcdc_snapshot_reader_run(r, &e);
         bool stopped = c == PGCDC_ETIMEOUT && stopping(x);
-        if (c != PGCDC_OK && !stopped && pl_error_is_interim(c, &e)) {
+        if (c != PGCDC_OK && !stopped && pl_ends_attempt(c, &e)) {
             rc = c; /* connection lost, snapshot gone: the finished chunks stay done, the rest next time */
             if (err)
                 *err = e;
@@ -260,10 +260,12 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
                           "resumes it", t->schema, t->name, t->snap_chunks_done, t->plan.nranges);
                 continue;
             }
-            if (c == PGCDC_OK && t->ndone > 0 && x->tick) {
-                /* resumed: its earlier chunks are older than cp, and the
-                 * changes to them up to cp are not all in the journal yet -
-                 * the stream must pass cp first (cdc.c) */
+            if (c == PGCDC_OK && x->tick) {
+                /* read while streaming: the journal may hold rows older than
+                 * cp (chunks of an interrupted attempt, resumed or not), and
+                 * the changes to them up to cp are not all in it yet - so the
+                 * stream must pass cp first (cdc.c); merging at once would
+                 * mark those changes merged before they arrive */
                 char l[PGCDC_LSN_STRLEN];
                 t->snap_waiting = true;
                 t->snap_lsn = cp;
@@ -275,7 +277,7 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
                 rc = pl_snapshot_finish(x, t, cp, err);
                 continue;
             }
-            if (pl_error_is_interim(c, &e)) {
+            if (pl_ends_attempt(c, &e)) {
                 rc = c;
                 if (err)
                     *err = e;

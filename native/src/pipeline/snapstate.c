@@ -14,12 +14,15 @@
  * point C1. Rows of finished chunks carry C1, rows of the remaining ones C2,
  * and every change committed between them is in the journal in between: the
  * merge (last change in (LSN, SEQ) order wins per key) ends at the state at
- * C2 plus what came after. One exception: with CTID (page range) chunks an
- * update moves a row to another page - possibly into a finished chunk's
- * range, so no snapshot read has it - and if the update left a TOAST value
- * unchanged, the journal lacks that value. So a CTID-chunked table with a
- * TOAST-able non-key column is read again whole; KEY chunks (a row's key
- * decides its chunk) and tables of fixed-length columns resume by chunk. */
+ * C2 plus what came after. One exception: an update can move a row from an
+ * unfinished chunk into a finished one's range - to another page (CTID
+ * chunks), or by a key update (KEY chunks) - where no snapshot read sees it;
+ * if that update left a TOAST value unchanged, neither the journal nor the
+ * destination has the value (found by tests/pipeline/test_pipeline_crash.c).
+ * So only a table without TOAST-able non-key columns (fixed-length types:
+ * nothing can arrive unchanged) resumes by chunk; any other is read again
+ * whole - still under the resume's rules below, as its journal holds the
+ * interrupted attempt's chunks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,9 +133,9 @@ pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *e
     bool toast = false;
     for (size_t i = 0; i < t->ncols; i++)
         toast |= !t->mcols[i].is_key && pgcdc_merge_type_toastable(&t->mcols[i].type);
-    if (p.chunking == PGCDC_CHUNKING_CTID && toast) {
-        pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its snapshot is read again whole (page-range chunks of a table "
-                  "with TOAST-able columns cannot be resumed safely)", t->schema, t->name);
+    if (toast) {
+        pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its snapshot is read again whole (the snapshot of a table with "
+                  "TOAST-able columns cannot be resumed by chunk safely)", t->schema, t->name);
         pgcdc_snapshot_plan_free(&p);
         PQclear(r);
         return PGCDC_OK; /* see the top of this file */

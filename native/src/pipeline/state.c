@@ -12,26 +12,21 @@
 static pgcdc_code sql_error(PGconn *c, const PGresult *r, const char *what, pgcdc_error *err)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    /* Only errors about the data or the definitions are permanent (PGCDC_ESQL,
-     * which fails a table): data exceptions (22), integrity (23), syntax and
-     * undefined objects (42), feature not supported (0A), cardinality (21),
-     * WITH CHECK OPTION (44). Everything else - a lost connection, a cancelled
-     * statement (57014, statement_timeout), deadlock or serialization failure
-     * (40), lock not available (55P03), disk full or out of memory (53), a
-     * system error (58) - is interim: PGCDC_ECONNECT, which ends the run
-     * without touching any table's state; the next run goes on. */
-    static const char *const permanent[] = {"22", "23", "42", "0A", "21", "44"};
-    bool conn = PQstatus(c) != CONNECTION_OK || !state;
-    if (!conn) {
-        conn = true;
-        for (size_t i = 0; i < sizeof permanent / sizeof *permanent; i++)
-            if (!strncmp(state, permanent[i], 2))
-                conn = false;
-    }
+    /* A lost connection (no SQLSTATE, or the connection is gone) and an
+     * interim SQLSTATE (pgcdc_sqlstate_is_interim: cancelled statement,
+     * deadlock, lock not available, disk full, the server shutting down ...)
+     * are PGCDC_ECONNECT: the attempt ends without touching any table's
+     * state and is retried (retry.c). Everything else - the data or the
+     * definitions (22, 23, 42, 0A, 21, 44, ...) - is PGCDC_ESQL, which fails
+     * the table alone. The SQLSTATE goes with the error either way, so that
+     * pl_error_is_interim gives the same answer from it. */
+    bool interim = PQstatus(c) != CONNECTION_OK || !state || pgcdc_sqlstate_is_interim(state);
     char msg[700];
     snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
     pgcdc_source_flatten_message(msg);
-    return pgcdc_error_set(err, conn ? PGCDC_ECONNECT : PGCDC_ESQL, "destination: %s: %s", what, msg);
+    pgcdc_code rc = pgcdc_error_set(err, interim ? PGCDC_ECONNECT : PGCDC_ESQL, "destination: %s: %s", what, msg);
+    pgcdc_error_set_sqlstate(err, state);
+    return rc;
 }
 
 pgcdc_code pl_exec_params(PGconn *c, const char *sql, int n, const char *const *vals, pgcdc_error *err)

@@ -293,8 +293,12 @@ static bool next_chunk(pgcdc_snapshot_reader *r, worker *w)
 /* ---- talking to the server ---- */
 
 /* A failed statement or COPY: ECONNECT when the connection is gone or the
- * server is going away (interim), else the server's error as PGCDC_ESQL
- * (PGCDC_ENOTFOUND for a table or column that does not exist). */
+ * server is going away, and for every other interim SQLSTATE (a cancelled
+ * COPY or statement_timeout, lock_timeout on LOCK TABLE, out of memory ...:
+ * pgcdc_sqlstate_is_interim) - the run ends, no table fails, a later run
+ * reads the chunks again; else the server's error as PGCDC_ESQL
+ * (PGCDC_ENOTFOUND for a table or column that does not exist), which fails
+ * that table alone. The SQLSTATE goes with the error (err->sqlstate). */
 static pgcdc_code server_error(worker *w, PGresult *res, pgcdc_error *err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static pgcdc_code server_error(worker *w, PGresult *res, pgcdc_error *err, const char *fmt, ...)
@@ -322,16 +326,21 @@ static pgcdc_code server_error(worker *w, PGresult *res, pgcdc_error *err, const
     pgcdc_code code = PGCDC_ESQL;
     const char *hint = "";
     if (PQstatus(w->conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0
-        || strncmp(state, "57P", 3) == 0) {
+        || (strncmp(state, "57P", 3) == 0 && pgcdc_sqlstate_is_interim(state))) {
         code = PGCDC_ECONNECT;
         hint = " (the connection was lost)";
+    } else if (pgcdc_sqlstate_is_interim(state)) {
+        code = PGCDC_ECONNECT;
+        hint = " (interim: the snapshot can be read again later)";
     } else if (strcmp(state, "42P01") == 0 || strcmp(state, "42703") == 0 || strcmp(state, "3F000") == 0) {
         code = PGCDC_ENOTFOUND;
         hint = " (was it dropped or renamed while the snapshot ran?)";
     } else if (strcmp(state, "42501") == 0) {
         hint = " (grant SELECT on the table to the connector's user)";
     }
-    return pgcdc_error_set(err, code, "%s: %s%s", what, msg, hint);
+    pgcdc_error_set(err, code, "%s: %s%s", what, msg, hint);
+    pgcdc_error_set_sqlstate(err, state);
+    return code;
 }
 
 static pgcdc_code exec_command(worker *w, const char *sql, pgcdc_error *err)

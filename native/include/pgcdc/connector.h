@@ -1,0 +1,169 @@
+/* pgcdc/connector.h - the pipeline's stages as separate objects, for hosts
+ * that run them in their own processes and threads (the NiFi processors, via
+ * the JNI library jni/): a change reader, a destination, a snapshot session
+ * and a chunk fetcher, all exchanging encoded ChangeBatches
+ * (schemas/pgcdc/change_batch.proto).
+ *
+ *     pgcdc_connector_config *cfg;                   // parameters by Openflow name
+ *     pgcdc_connector_config_new(&cfg, err);
+ *     pgcdc_connector_config_set(cfg, "PostgreSQL Connection URL", "...", err);
+ *
+ *     pgcdc_change_reader *r;                        // CDC: complete transactions
+ *     pgcdc_change_reader_open(cfg, "slot", 0, &r, err);
+ *     pgcdc_change_reader_poll(r, 1000, 1 << 20, &bytes, &info, err);
+ *
+ *     pgcdc_destination *d;                          // journal + merge + table states
+ *     pgcdc_destination_open(cfg, &d, err);
+ *     pgcdc_destination_prepare_table(d, "public.t", state, err);
+ *     pgcdc_destination_write_journal(d, bytes.data, bytes.len, &durable, err);
+ *     pgcdc_change_reader_confirm(r, durable);
+ *     pgcdc_destination_merge(d, err);
+ *
+ *     pgcdc_snapshot_session *s;                     // a table's snapshot while CDC runs
+ *     pgcdc_snapshot_session_begin(cfg, &s, err);
+ *     pgcdc_snapshot_session_plan(s, "public.t", 4, &chunks, err);
+ *     pgcdc_snapshot_fetch_chunk(cfg, chunk, len, &bytes, &info, err);  // any thread
+ *     pgcdc_destination_write_journal(d, ...);
+ *     pgcdc_destination_finish_snapshot(d, "public.t", snapshot lsn, err);
+ *
+ * Why the snapshot is gap- and duplicate-free while CDC runs: the reader
+ * starts first; a table is prepared (its CDC changes are journaled from then
+ * on); the snapshot is read under a temporary slot's exported snapshot whose
+ * consistent point C is stamped on every snapshot row; journal rows order by
+ * (LSN, SEQ) and snapshot SEQs are negative, so changes committed before C
+ * sort before the snapshot rows and later ones after them; finishing merges
+ * with the bound (C, -1), which also marks the earlier CDC rows as merged.
+ *
+ * Every object is for one thread at a time; pgcdc_snapshot_fetch_chunk may
+ * run on many threads at once. Tables are named "schema.table" (catalog
+ * names, no quoting). */
+#ifndef PGCDC_CONNECTOR_H
+#define PGCDC_CONNECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "pgcdc/buf.h"
+#include "pgcdc/error.h"
+#include "pgcdc/lsn.h"
+#include "pgcdc/pipeline.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- configuration ---- */
+
+typedef struct pgcdc_connector_config pgcdc_connector_config;
+
+pgcdc_code pgcdc_connector_config_new(pgcdc_connector_config **out, pgcdc_error *err);
+void pgcdc_connector_config_free(pgcdc_connector_config *cfg);
+/* Any parameter of the three sections by its Openflow name; NULL or "" = not
+ * set (back to the default). PGCDC_EINVAL naming the parameter otherwise. */
+pgcdc_code pgcdc_connector_config_set(pgcdc_connector_config *cfg, const char *name, const char *value,
+                                      pgcdc_error *err);
+/* Everything (source, destination, ingestion), like the CLI's run. */
+pgcdc_code pgcdc_connector_config_validate(const pgcdc_connector_config *cfg, pgcdc_error *err);
+/* The source parameters only (enough for a reader, a snapshot session, a fetch). */
+pgcdc_code pgcdc_connector_config_validate_source(const pgcdc_connector_config *cfg, pgcdc_error *err);
+/* An independent copy (objects opened with a configuration keep one). */
+pgcdc_code pgcdc_connector_config_copy(const pgcdc_connector_config *cfg, pgcdc_connector_config **out,
+                                       pgcdc_error *err);
+const pgcdc_pipeline_config *pgcdc_connector_config_pipeline(const pgcdc_connector_config *cfg);
+
+/* What a produced batch holds. */
+typedef struct pgcdc_batch_info {
+    pgcdc_lsn first_lsn;    /* first transaction's commit LSN; snapshot: the snapshot LSN */
+    pgcdc_lsn confirm_lsn;  /* last transaction's end LSN (confirm it once durable); snapshot: 0 */
+    uint32_t transactions;  /* complete transactions (0 for a snapshot chunk) */
+    uint64_t changes;       /* row changes, or snapshot rows */
+} pgcdc_batch_info;
+
+/* ---- the change reader ---- */
+
+typedef struct pgcdc_change_reader pgcdc_change_reader;
+
+/* START_REPLICATION on slot_name (created without keeping its snapshot if it
+ * does not exist) from start_lsn (0: the slot's confirmed position). A slot
+ * that is missing although start_lsn is set is PGCDC_EGAP: changes after
+ * start_lsn are gone. cfg is copied. */
+pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const char *slot_name, pgcdc_lsn start_lsn,
+                                    pgcdc_change_reader **out, pgcdc_error *err);
+/* Complete transactions only, cut once about max_bytes are gathered (one
+ * transaction is never split), into out (replaced). PGCDC_ETIMEOUT when no
+ * transaction completed within timeout_ms; PGCDC_ECONNECT when the connection
+ * was lost (interim: close and open again from the confirmed position). */
+pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size_t max_bytes, pgcdc_buf *out,
+                                    pgcdc_batch_info *info, pgcdc_error *err);
+/* Everything up to lsn is durable downstream: the slot may advance. */
+void pgcdc_change_reader_confirm(pgcdc_change_reader *r, pgcdc_lsn lsn);
+/* The highest position confirmed, or what the server holds as confirmed. */
+pgcdc_lsn pgcdc_change_reader_confirmed(const pgcdc_change_reader *r);
+void pgcdc_change_reader_close(pgcdc_change_reader *r);
+
+/* ---- the destination ---- */
+
+typedef struct pgcdc_destination pgcdc_destination;
+
+/* Connects to the destination (and the source, for the catalog), creates
+ * the state tables. The slot whose position the journal keeps is Replication
+ * Slot Name, or the one remembered in the destination; with neither,
+ * PGCDC_EINVAL. cfg is copied. */
+pgcdc_code pgcdc_destination_open(const pgcdc_connector_config *cfg, pgcdc_destination **out, pgcdc_error *err);
+void pgcdc_destination_close(pgcdc_destination *d);
+const char *pgcdc_destination_slot_name(const pgcdc_destination *d);
+
+/* Every included table resolved now, with its state (NEW if never seen);
+ * *out is malloc'd (free()). */
+pgcdc_code pgcdc_destination_tables(pgcdc_destination *d, pgcdc_pipeline_table_status **out, size_t *n,
+                                    pgcdc_error *err);
+/* NEW -> SNAPSHOT_REPLICATION (INCREMENTAL_REPLICATION with Ingestion Type =
+ * incremental): describe, create destination and journal tables. A table
+ * that cannot be replicated goes to FAILED (PGCDC_OK, state says so). Other
+ * states are left alone. PGCDC_ENOTFOUND for a table that is not included. */
+pgcdc_code pgcdc_destination_prepare_table(pgcdc_destination *d, const char *table, char state[32],
+                                           pgcdc_error *err);
+/* One ChangeBatch into the journals, in one transaction; changes of tables
+ * that are not replicating are dropped. *durable = the durable position. */
+pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *data, size_t len,
+                                           pgcdc_lsn *durable, pgcdc_error *err);
+/* SNAPSHOT_REPLICATION -> INCREMENTAL_REPLICATION with the merge bound
+ * (snapshot_lsn, -1), in one transaction. */
+pgcdc_code pgcdc_destination_finish_snapshot(pgcdc_destination *d, const char *table, pgcdc_lsn snapshot_lsn,
+                                             pgcdc_error *err);
+/* Every INCREMENTAL_REPLICATION table up to the durable position. A table
+ * the destination refuses fails alone. */
+pgcdc_code pgcdc_destination_merge(pgcdc_destination *d, pgcdc_error *err);
+pgcdc_code pgcdc_destination_fail_table(pgcdc_destination *d, const char *table, const char *message,
+                                        pgcdc_error *err);
+/* Read from the destination (another destination may have written). */
+pgcdc_code pgcdc_destination_durable_lsn(pgcdc_destination *d, pgcdc_lsn *out, pgcdc_error *err);
+
+/* ---- snapshots ---- */
+
+typedef struct pgcdc_snapshot_session pgcdc_snapshot_session;
+
+/* A temporary replication slot with an exported snapshot; it lives until
+ * close. cfg is copied. */
+pgcdc_code pgcdc_snapshot_session_begin(const pgcdc_connector_config *cfg, pgcdc_snapshot_session **out,
+                                        pgcdc_error *err);
+const char *pgcdc_snapshot_session_name(const pgcdc_snapshot_session *s);
+pgcdc_lsn pgcdc_snapshot_session_lsn(const pgcdc_snapshot_session *s);
+/* Plans the table into at least min_chunks chunks where it allows; each
+ * descriptor is self-contained (pgcdc_chunk_descriptor_*). *chunks is an
+ * array of *n buffers (pgcdc_snapshot_chunks_free). */
+pgcdc_code pgcdc_snapshot_session_plan(pgcdc_snapshot_session *s, const char *table, int min_chunks,
+                                       pgcdc_buf **chunks, size_t *n, pgcdc_error *err);
+void pgcdc_snapshot_chunks_free(pgcdc_buf *chunks, size_t n);
+void pgcdc_snapshot_session_close(pgcdc_snapshot_session *s);
+
+/* Reads one chunk on its own connection under the descriptor's snapshot:
+ * out = one SnapshotRows record. PGCDC_EINVAL for bytes that are not a
+ * descriptor; PGCDC_ESQL when the snapshot is gone (its session closed). */
+pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
+                                      pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,230 @@
+/* reader.c - the change reader: stream -> decoder -> batch builder, cut
+ * between transactions when a size is reached or the stream is quiet (like
+ * the pipeline's cdc.c, without the journal: the host writes the batches and
+ * confirms what it made durable). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgcdc/log.h"
+#include "pgcdc/slot.h"
+#include "connector_internal.h"
+
+struct pgcdc_change_reader {
+    pgcdc_connector_config *cfg;
+    char slot[PGCDC_SLOT_NAME_MAX + 1];
+    pgcdc_stream *stream;
+    pgcdc_decoder *dec;
+    pgcdc_batch_builder *b;
+    uint32_t txns;           /* transactions completed in the builder */
+    pgcdc_lsn first_lsn;     /* commit LSN of the first of them */
+    pgcdc_lsn confirmed;     /* highest position the host confirmed */
+    pgcdc_lsn handed_out;    /* confirm LSN of the last batch returned */
+};
+
+static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
+{
+    pgcdc_change_reader *r = ud;
+    int rc = pgcdc_batch_sink(r->b, ev, err);
+    if (rc == 0 && ev->kind == PGCDC_EV_COMMIT && ev->txn) {
+        if (r->txns == 0)
+            r->first_lsn = ev->txn->commit_lsn;
+        r->txns++;
+    }
+    return rc;
+}
+
+static pgcdc_code keep_alive(void *ud, pgcdc_error *err)
+{
+    return pgcdc_stream_tick(((pgcdc_change_reader *)ud)->stream, err);
+}
+
+void pgcdc_change_reader_close(pgcdc_change_reader *r)
+{
+    if (!r)
+        return;
+    if (r->stream)
+        pgcdc_stream_close(r->stream);
+    pgcdc_decoder_free(r->dec);
+    pgcdc_batch_builder_free(r->b);
+    pgcdc_connector_config_free(r->cfg);
+    free(r);
+}
+
+/* The slot exists afterwards: created (its exported snapshot unused) when
+ * missing and nothing was read from it before. */
+static pgcdc_code ensure_slot(pgcdc_change_reader *r, pgcdc_lsn start, pgcdc_error *err)
+{
+    const pgcdc_source_config *sc = &r->cfg->pl.source;
+    PGconn *c = NULL;
+    pgcdc_code rc = pgcdc_source_connect(sc, true, &c, err);
+    pgcdc_slot_info info;
+    pgcdc_code look = rc == PGCDC_OK ? pgcdc_slot_lookup(c, r->slot, &info, err) : rc;
+    if (look == PGCDC_ENOTFOUND && start != PGCDC_INVALID_LSN) {
+        char l[PGCDC_LSN_STRLEN];
+        rc = pgcdc_error_set(err, PGCDC_EGAP,
+                             "replication slot %s does not exist although changes were read from it up to %s: "
+                             "the changes since then are lost; snapshot the tables again (start over with "
+                             "a new slot)", r->slot, pgcdc_lsn_format(start, l));
+    } else if (look == PGCDC_ENOTFOUND) {
+        pgcdc_slot_created created;
+        rc = pgcdc_slot_create(c, r->slot, false, &created, err);
+        if (rc == PGCDC_OK) {
+            char l[PGCDC_LSN_STRLEN];
+            pgcdc_log(PGCDC_LOG_INFO, "created replication slot %s at %s", r->slot,
+                      pgcdc_lsn_format(created.consistent_point, l));
+        }
+    } else {
+        rc = look;
+    }
+    if (c)
+        PQfinish(c);
+    return rc;
+}
+
+pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const char *slot_name, pgcdc_lsn start_lsn,
+                                    pgcdc_change_reader **out, pgcdc_error *err)
+{
+    *out = NULL;
+    if (!slot_name || !pgcdc_slot_name_valid(slot_name))
+        return pgcdc_error_set(err, PGCDC_EINVAL, "replication slot name '%s' is not valid: use 1 to 63 "
+                               "characters of a-z, 0-9 and _", slot_name ? slot_name : "");
+    pgcdc_change_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    snprintf(r->slot, sizeof r->slot, "%s", slot_name);
+    r->confirmed = start_lsn;
+    r->handed_out = start_lsn;
+    pgcdc_code rc = pgcdc_connector_config_copy(cfg, &r->cfg, err);
+    if (rc == PGCDC_OK)
+        rc = pgcdc_connector_config_validate_source(r->cfg, err);
+    if (rc == PGCDC_OK && !r->cfg->pl.source.publication)
+        rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s is not set: name the publication of the tables to replicate",
+                             PGCDC_P_PUBLICATION);
+    if (rc == PGCDC_OK)
+        rc = ensure_slot(r, start_lsn, err);
+    const char *db = rc == PGCDC_OK ? pgcdc_source_config_get(&r->cfg->pl.source, "dbname") : NULL;
+    if (rc == PGCDC_OK)
+        rc = pgcdc_batch_builder_new(db, &r->b, err);
+    pgcdc_stream_options so = {.slot_name = r->slot, .publication_names = r->cfg->pl.source.publication,
+                               .start_lsn = start_lsn};
+    if (rc == PGCDC_OK)
+        rc = pgcdc_stream_open(&r->cfg->pl.source, &so, &r->stream, err);
+    if (rc == PGCDC_OK) {
+        pgcdc_decoder_options dopt = {.progress = keep_alive, .progress_userdata = r};
+        dopt.proto_version = pgcdc_stream_proto_version(r->stream);
+        dopt.stream_abort_has_lsn = dopt.proto_version >= 4;
+        rc = pgcdc_decoder_new(&dopt, sink, r, &r->dec, err);
+    }
+    if (rc != PGCDC_OK) {
+        pgcdc_change_reader_close(r);
+        return rc;
+    }
+    *out = r;
+    return PGCDC_OK;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Something complete to hand out: transactions with records, or (without
+ * records) a position past what was handed out, e.g. empty transactions. */
+static bool have_complete(const pgcdc_change_reader *r)
+{
+    if (pgcdc_batch_builder_in_transaction(r->b))
+        return false;
+    return pgcdc_batch_builder_records(r->b) > 0;
+}
+
+/* Nothing handed out waits for its confirmation and nothing is gathered:
+ * the stream may confirm what it received (a quiet slot then does not pin
+ * WAL, and empty transactions move it on). */
+static void idle_confirm(pgcdc_change_reader *r)
+{
+    if (r->confirmed >= r->handed_out && pgcdc_batch_builder_records(r->b) == 0 &&
+        !pgcdc_batch_builder_in_transaction(r->b) && !pgcdc_decoder_in_transaction(r->dec) &&
+        pgcdc_decoder_pending_transactions(r->dec) == 0) {
+        pgcdc_lsn c = pgcdc_batch_builder_confirm_lsn(r->b);
+        pgcdc_stream_set_durable(r->stream, c > r->confirmed ? c : r->confirmed, true);
+    }
+}
+
+static pgcdc_code cut(pgcdc_change_reader *r, pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err)
+{
+    pgcdc_code rc = pgcdc_batch_encode(r->b, out, err);
+    if (rc != PGCDC_OK)
+        return rc;
+    if (info) {
+        info->first_lsn = r->first_lsn;
+        info->confirm_lsn = pgcdc_batch_builder_confirm_lsn(r->b);
+        info->transactions = r->txns;
+        info->changes = pgcdc_batch_builder_changes(r->b);
+    }
+    r->handed_out = pgcdc_batch_builder_confirm_lsn(r->b);
+    pgcdc_batch_builder_reset(r->b);
+    r->txns = 0;
+    r->first_lsn = 0;
+    return PGCDC_OK;
+}
+
+pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size_t max_bytes, pgcdc_buf *out,
+                                    pgcdc_batch_info *info, pgcdc_error *err)
+{
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    if (max_bytes == 0)
+        max_bytes = 1;
+    double deadline = now_ms() + timeout_ms;
+    for (;;) {
+        if (have_complete(r) && pgcdc_batch_builder_bytes(r->b) >= max_bytes)
+            return cut(r, out, info, err);
+        double left = deadline - now_ms();
+        bool in_tx = pgcdc_batch_builder_in_transaction(r->b);
+        if (left <= 0 && !in_tx) {
+            if (have_complete(r))
+                return cut(r, out, info, err);
+            idle_confirm(r);
+            /* one status update per poll at most: a keepalive answer is cheap */
+            pgcdc_code s = pgcdc_stream_tick(r->stream, err);
+            return s == PGCDC_OK ? pgcdc_error_set(err, PGCDC_ETIMEOUT, "no complete transaction within %d ms",
+                                                   timeout_ms)
+                                 : s;
+        }
+        /* a transaction being released is finished whatever the deadline:
+         * a batch holds complete transactions only */
+        int wait = in_tx ? 1000 : (left > 50 ? 50 : (int)left + 1);
+        pgcdc_stream_msg msg;
+        pgcdc_code rc = pgcdc_stream_read(r->stream, wait, &msg, err);
+        if (rc == PGCDC_OK) {
+            rc = pgcdc_decoder_feed(r->dec, msg.data, msg.len, msg.wal_start, err);
+            if (rc != PGCDC_OK)
+                return rc;
+            continue;
+        }
+        if (rc != PGCDC_ETIMEOUT)
+            return rc;
+        /* quiet: what is complete goes out now rather than at the deadline */
+        if (have_complete(r))
+            return cut(r, out, info, err);
+        idle_confirm(r);
+    }
+}
+
+void pgcdc_change_reader_confirm(pgcdc_change_reader *r, pgcdc_lsn lsn)
+{
+    if (lsn <= r->confirmed)
+        return;
+    r->confirmed = lsn;
+    pgcdc_stream_set_durable(r->stream, lsn, false);
+}
+
+pgcdc_lsn pgcdc_change_reader_confirmed(const pgcdc_change_reader *r)
+{
+    pgcdc_lsn s = pgcdc_stream_confirmed(r->stream);
+    return s > r->confirmed ? s : r->confirmed;
+}

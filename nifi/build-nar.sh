@@ -1,0 +1,36 @@
+#!/bin/sh
+# Assembles the NAR (a zip NiFi unpacks into its work/nar/extensions folder):
+#
+#   META-INF/MANIFEST.MF                                  Nar-Group, Nar-Id, Nar-Version, Build-Timestamp
+#   META-INF/bundled-dependencies/pgcdc-nifi-processors.jar
+#   META-INF/bundled-dependencies/native/libpgcdc_jni.so
+#
+# NiFi's NarUnpacker maps META-INF/bundled-dependencies/ to
+# NAR-INF/bundled-dependencies/ and NarClassLoader.findLibrary looks for native
+# libraries in NAR-INF/bundled-dependencies/native/, so System.loadLibrary
+# from a class of the processors jar finds the .so there. nifi-api is not
+# bundled: NiFi provides it.
+#
+#   build-nar.sh OUT.nar GROUP ID VERSION PROCESSORS.jar LIBPGCDC_JNI.so
+set -eu
+out=$1; group=$2; id=$3; version=$4; jar=$5; so=$6
+work=$(mktemp -d "${out}.tmp.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/nar/META-INF/bundled-dependencies/native"
+cp "$jar" "$work/nar/META-INF/bundled-dependencies/pgcdc-nifi-processors.jar"
+cp "$so" "$work/nar/META-INF/bundled-dependencies/native/libpgcdc_jni.so"
+# SOURCE_DATE_EPOCH for reproducible builds, as nifi-nar-maven-plugin's format.
+if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
+  ts=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+else
+  ts=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+fi
+cat > "$work/manifest" <<MF
+Nar-Group: $group
+Nar-Id: $id
+Nar-Version: $version
+Build-Timestamp: $ts
+Build-Jdk-Spec: 17
+MF
+jar --create --file "$work/out.nar" --manifest "$work/manifest" -C "$work/nar" .
+mv "$work/out.nar" "$out"

@@ -1,0 +1,87 @@
+package io.pgcdc.nifi;
+
+import io.pgcdc.jni.ChangeBatch;
+import io.pgcdc.jni.Lsn;
+import io.pgcdc.jni.PgcdcException;
+import io.pgcdc.nifi.services.TableStateStoreService;
+import java.io.ByteArrayOutputStream;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+
+/** What the processors share: the Table State Store property, relationships, FlowFile attributes. */
+final class Common {
+    private Common() {
+    }
+
+    static final PropertyDescriptor TABLE_STATE_STORE = new PropertyDescriptor.Builder()
+            .name("Table State Store").displayName("Table State Store")
+            .description("The TableStateStore controller service: the source, destination and ingestion parameters "
+                    + "and the table states.")
+            .required(true)
+            .identifiesControllerService(TableStateStoreService.class)
+            .build();
+
+    static final Relationship SUCCESS = new Relationship.Builder().name("success")
+            .description("FlowFiles processed successfully.").build();
+    static final Relationship FAILURE = new Relationship.Builder().name("failure")
+            .description("FlowFiles that cannot be processed for a reason that retrying does not cure; "
+                    + "pgcdc.error.code and pgcdc.error.message say why. Connection problems are retried instead "
+                    + "(the FlowFile stays in the incoming queue, penalized).").build();
+
+    static final String MIME_TYPE = "application/x-protobuf; messageType=pgcdc.v1.ChangeBatch";
+
+    /* FlowFile attributes. */
+    static final String A_KIND = "pgcdc.kind";                 // cdc | snapshot-chunk | snapshot | table
+    static final String A_SLOT = "pgcdc.slot.name";
+    static final String A_FIRST_LSN = "pgcdc.first.lsn";
+    static final String A_CONFIRM_LSN = "pgcdc.confirm.lsn";
+    static final String A_TRANSACTIONS = "pgcdc.transactions";
+    static final String A_CHANGES = "pgcdc.changes";
+    static final String A_TABLE = "pgcdc.table";
+    static final String A_TABLE_STATE = "pgcdc.table.state";
+    static final String A_SNAPSHOT_ID = "pgcdc.snapshot.id";
+    static final String A_SNAPSHOT_LSN = "pgcdc.snapshot.lsn";
+    static final String A_CHUNK_INDEX = "pgcdc.chunk.index";
+    static final String A_CHUNK_COUNT = "pgcdc.chunk.count";
+    static final String A_DURABLE_LSN = "pgcdc.durable.lsn";
+    static final String A_ERROR_CODE = "pgcdc.error.code";
+    static final String A_ERROR_MESSAGE = "pgcdc.error.message";
+    static final String A_MIME = "mime.type";
+
+    static final String KIND_CDC = "cdc";
+    static final String KIND_CHUNK = "snapshot-chunk";
+    static final String KIND_SNAPSHOT = "snapshot";
+    static final String KIND_TABLE = "table";
+
+    static byte[] content(final ProcessSession session, final FlowFile ff) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(ff.getSize(), 1 << 26));
+        session.read(ff, in -> in.transferTo(out));
+        return out.toByteArray();
+    }
+
+    static Map<String, String> batchAttributes(final ChangeBatch b) {
+        final Map<String, String> a = new HashMap<>();
+        a.put(A_FIRST_LSN, Lsn.format(b.firstLsn()));
+        a.put(A_CONFIRM_LSN, Lsn.format(b.confirmLsn()));
+        a.put(A_TRANSACTIONS, Integer.toString(b.transactions()));
+        a.put(A_CHANGES, Integer.toString(b.changes()));
+        a.put(A_MIME, MIME_TYPE);
+        return a;
+    }
+
+    static Map<String, String> errorAttributes(final RuntimeException e) {
+        final Map<String, String> a = new HashMap<>();
+        a.put(A_ERROR_CODE, e instanceof PgcdcException p ? p.code() : e.getClass().getSimpleName());
+        a.put(A_ERROR_MESSAGE, String.valueOf(e.getMessage()));
+        return a;
+    }
+
+    /** Connection lost, server restarting, timeouts: retry later, never fail a table for it. */
+    static boolean isInterim(final RuntimeException e) {
+        return e instanceof PgcdcException p && p.isInterim();
+    }
+}

@@ -1,0 +1,90 @@
+package io.pgcdc.nifi;
+
+import io.pgcdc.jni.ChangeBatch;
+import io.pgcdc.jni.ConnectorConfig;
+import io.pgcdc.jni.PgcdcException;
+import io.pgcdc.jni.SnapshotFetcher;
+import io.pgcdc.nifi.services.TableStateStoreService;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.ReadsAttribute;
+import org.apache.nifi.annotation.behavior.ReadsAttributes;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+
+/**
+ * Reads the rows of one snapshot chunk (its own source connection, the chunk's exported snapshot) and
+ * replaces the FlowFile's content with them as a ChangeBatch of one SnapshotRows record. Safe to run with
+ * several concurrent tasks and on every node of a cluster.
+ */
+@InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
+@Tags({"pgcdc", "postgresql", "snapshot", "initial load", "chunk"})
+@CapabilityDescription("Fetches the rows of a snapshot chunk listed by ListTableSnapshotChunks (binary COPY under the "
+        + "chunk's exported snapshot) as a pgcdc.v1.ChangeBatch for PutJournalRows. Runs on any node: chunk FlowFiles "
+        + "may be load-balanced over the cluster.")
+@ReadsAttributes({@ReadsAttribute(attribute = "pgcdc.table", description = "schema.table of the chunk")})
+@WritesAttributes({
+        @WritesAttribute(attribute = "pgcdc.kind", description = "snapshot"),
+        @WritesAttribute(attribute = "pgcdc.changes", description = "Rows in the chunk"),
+        @WritesAttribute(attribute = "pgcdc.error.code", description = "On failure: the pgcdc error code"),
+        @WritesAttribute(attribute = "pgcdc.error.message", description = "On failure: what is wrong")})
+public class FetchTableSnapshot extends AbstractProcessor {
+
+    public static final PropertyDescriptor TABLE_STATE_STORE = Common.TABLE_STATE_STORE;
+    public static final Relationship SUCCESS = new Relationship.Builder().name("success")
+            .description("The chunk's rows (content: pgcdc.v1.ChangeBatch).").build();
+    public static final Relationship FAILURE = Common.FAILURE;
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return List.of(TABLE_STATE_STORE);
+    }
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return Set.of(SUCCESS, FAILURE);
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        FlowFile ff = session.get();
+        if (ff == null) {
+            return;
+        }
+        final TableStateStoreService store = context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
+        final byte[] descriptor = Common.content(session, ff);
+        final ChangeBatch batch;
+        // A configuration per call: fetches of concurrent tasks do not wait for each other.
+        try (ConnectorConfig cfg = store.newConnectorConfig()) {
+            batch = SnapshotFetcher.fetchChunk(cfg, descriptor);
+        } catch (final PgcdcException e) {
+            if (e.isInterim()) {
+                getLogger().warn("Fetching a chunk of {} failed, will retry: {}", ff.getAttribute(Common.A_TABLE), e.getMessage());
+                session.rollback(true);
+                context.yield();
+                return;
+            }
+            getLogger().error("Fetching a chunk of {} failed: {}", ff.getAttribute(Common.A_TABLE), e.getMessage());
+            ff = session.putAllAttributes(ff, Common.errorAttributes(e));
+            session.transfer(session.penalize(ff), FAILURE);
+            return;
+        }
+        final byte[] bytes = batch.bytes();
+        ff = session.write(ff, out -> out.write(bytes));
+        final Map<String, String> a = Common.batchAttributes(batch);
+        a.put(Common.A_KIND, Common.KIND_SNAPSHOT);
+        ff = session.putAllAttributes(ff, a);
+        session.transfer(ff, SUCCESS);
+    }
+}

@@ -1,0 +1,101 @@
+package io.pgcdc.nifi;
+
+import io.pgcdc.jni.Destination;
+import io.pgcdc.jni.Lsn;
+import io.pgcdc.jni.PgcdcException;
+import io.pgcdc.nifi.services.TableStateStoreService;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.lifecycle.OnStopped;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+
+/**
+ * Writes ChangeBatch FlowFiles (CDC batches or snapshot chunks) into the journal tables, each in one
+ * destination transaction together with the durable source position. CDC batches must be written in
+ * the order they were read (the merge skips rows below what it merged): give CDC batches a connection
+ * with the FIFO prioritizer and one concurrent task; snapshot chunks may be written concurrently.
+ */
+@InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
+@Tags({"pgcdc", "postgresql", "journal", "cdc", "snapshot"})
+@CapabilityDescription("Writes pgcdc.v1.ChangeBatch FlowFiles into the destination's journal tables "
+        + "(<TABLE>_JOURNAL_<epoch>_<n>) with COPY, in one transaction with the durable source position.")
+@WritesAttributes({
+        @WritesAttribute(attribute = "pgcdc.durable.lsn", description = "The durable source position after the write"),
+        @WritesAttribute(attribute = "pgcdc.error.code", description = "On failure: the pgcdc error code"),
+        @WritesAttribute(attribute = "pgcdc.error.message", description = "On failure: what is wrong")})
+public class PutJournalRows extends AbstractProcessor {
+
+    public static final PropertyDescriptor TABLE_STATE_STORE = Common.TABLE_STATE_STORE;
+    public static final Relationship SUCCESS = new Relationship.Builder().name("success")
+            .description("Batches written to the journal (content unchanged).").build();
+    public static final Relationship FAILURE = Common.FAILURE;
+
+    /* One destination connection per concurrent task, reused between triggers. */
+    private final ConcurrentLinkedQueue<Destination> idle = new ConcurrentLinkedQueue<>();
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return List.of(TABLE_STATE_STORE);
+    }
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return Set.of(SUCCESS, FAILURE);
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        FlowFile ff = session.get();
+        if (ff == null) {
+            return;
+        }
+        final TableStateStoreService store = context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
+        final byte[] batch = Common.content(session, ff);
+        Destination dest = null;
+        final long durable;
+        try {
+            dest = idle.poll();
+            if (dest == null) {
+                dest = store.openDestination();
+            }
+            durable = dest.writeJournal(batch);
+        } catch (final PgcdcException e) {
+            if (dest != null) {
+                dest.close();
+            }
+            if (e.isInterim()) {
+                getLogger().warn("Writing journal rows failed, will retry: {}", e.getMessage());
+                session.rollback(true);
+                context.yield();
+                return;
+            }
+            getLogger().error("Writing journal rows failed: {}", e.getMessage());
+            ff = session.putAllAttributes(ff, Common.errorAttributes(e));
+            session.transfer(session.penalize(ff), FAILURE);
+            return;
+        }
+        idle.add(dest);
+        ff = session.putAttribute(ff, Common.A_DURABLE_LSN, Lsn.format(durable));
+        session.transfer(ff, SUCCESS);
+    }
+
+    @OnStopped
+    public void onStopped() {
+        Destination d;
+        while ((d = idle.poll()) != null) {
+            d.close();
+        }
+    }
+}

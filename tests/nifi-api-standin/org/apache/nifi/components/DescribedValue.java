@@ -1,0 +1,9 @@
+/* Stand-in for nifi-api 2.0.0 (compile-time only; tests/nifi-api-standin). Same package, name and
+ * signatures as the real API for the part pgcdc uses; never packaged into the NAR. */
+package org.apache.nifi.components;
+
+public interface DescribedValue {
+    String getValue();
+    String getDisplayName();
+    String getDescription();
+}

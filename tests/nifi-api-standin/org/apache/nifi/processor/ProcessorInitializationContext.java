@@ -1,0 +1,12 @@
+/* Stand-in for nifi-api 2.0.0 (compile-time only; tests/nifi-api-standin). Same package, name and
+ * signatures as the real API for the part pgcdc uses; never packaged into the NAR. */
+package org.apache.nifi.processor;
+
+import org.apache.nifi.controller.ControllerServiceLookup;
+import org.apache.nifi.logging.ComponentLog;
+
+public interface ProcessorInitializationContext {
+    String getIdentifier();
+    ComponentLog getLogger();
+    ControllerServiceLookup getControllerServiceLookup();
+}
