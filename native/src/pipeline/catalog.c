@@ -81,6 +81,7 @@ void pl_table_clear(pl_table *t)
     free(t->done_chunks);
     t->done_chunks = NULL;
     t->ndone = 0;
+    pl_shape_forget(t);
 }
 
 /* The key is the replica identity index when REPLICA IDENTITY USING INDEX,

@@ -59,7 +59,7 @@ static pl_table *find(cdc *c, const char *schema, const char *name)
  * commit, so that when the change comes again nothing before it is
  * unwritten; then the change is applied and the stream restarted again, the
  * fresh decoder announcing the new shape, which now matches. */
-static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *rel, pgcdc_error *err)
+static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *rel, uint32_t xid, pgcdc_error *err)
 {
     pl_ctx *x = c->x;
     c->restart = true;
@@ -89,7 +89,9 @@ static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *r
                 "table if it is not wanted)");
         return PGCDC_OK;
     }
-    pgcdc_code rc = pl_schema_change(x, t, rel, err);
+    pgcdc_code rc = pl_shape_remember(t, xid, err);
+    if (rc == PGCDC_OK)
+        rc = pl_schema_change(x, t, rel, err);
     if (rc != PGCDC_OK)
         c->restart_rc = rc;
     return rc;
@@ -109,7 +111,7 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
         if (ev->kind == PGCDC_EV_RELATION && ev->diff && ev->diff->table_renamed && ev->diff->old_rel) {
             pl_table *o = find(c, ev->diff->old_rel->nspname, ev->diff->old_rel->relname);
             if (o && o->registered) {
-                flush_and_restart(c, o, NULL, err);
+                flush_and_restart(c, o, NULL, 0, err);
                 return -1;
             }
         }
@@ -117,12 +119,24 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
         if (!t || !t->registered)
             return 0;
         if (ev->kind == PGCDC_EV_RELATION && !pl_relation_matches(c->x, t, ev->rel)) {
+            uint32_t xid = ev->txn ? ev->txn->xid : 0;
+            /* the rows before the DDL of the transaction that changed the
+             * table: their shape is the one before the change (the journal
+             * maps their values by name: added columns NULL) */
+            if (ev->txn && pl_relation_matches_prev(c->x, t, ev->rel, xid))
+                break;
             /* a schema change: handled between transactions (see schema.c) */
-            flush_and_restart(c, t, ev->rel, err);
+            flush_and_restart(c, t, ev->rel, xid, err);
             return -1;
         }
         break;
     }
+    case PGCDC_EV_COMMIT:
+        /* the transaction with rows of two shapes is over */
+        for (size_t i = 0; ev->txn && i < c->x->ntables; i++)
+            if (c->x->tables[i].prev && c->x->tables[i].prev_xid == ev->txn->xid)
+                pl_shape_forget(&c->x->tables[i]);
+        break;
     case PGCDC_EV_TRUNCATE:
         for (int i = 0; i < ev->nrelations; i++) {
             pl_table *t = find(c, ev->relations[i]->nspname, ev->relations[i]->relname);

@@ -54,6 +54,11 @@ typedef struct pl_table {
     bool has_plan;
     bool needs_snapshot;         /* SNAPSHOT_REPLICATION while streaming: online.c reads it */
     bool snap_waiting;           /* read, merged once the stream has passed snap_lsn (resumed) */
+    /* the shape before the last schema change, accepted again inside the
+     * transaction that made the change (its rows before the DDL): prev_xid */
+    struct pl_colspec *prev;
+    size_t nprev;
+    uint32_t prev_xid;
     pgcdc_lsn snap_lsn;
     uint32_t *done_chunks;       /* a resumed snapshot: chunks read before (snapstate.c) */
     uint32_t ndone;
@@ -180,6 +185,14 @@ pl_table *pl_table_append(pl_ctx *x, pgcdc_error *err);
 /* schema.c */
 /* Does the Relation message's shape (Column Filter applied) equal t's? */
 bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel);
+/* Remembers t's current shape as the one before a change seen in transaction
+ * xid (a transaction that writes, changes the table and writes again has
+ * rows of both shapes: after the change is applied and the transaction read
+ * again, its first rows come with the old shape). */
+pgcdc_code pl_shape_remember(pl_table *t, uint32_t xid, pgcdc_error *err);
+/* Is rel the remembered older shape, inside the transaction xid? */
+bool pl_relation_matches_prev(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, uint32_t xid);
+void pl_shape_forget(pl_table *t);
 /* Applies a changed shape: merges generation n completely, then in one
  * destination transaction the planner's DDL, journal generation n+1 and the
  * table's state and columns; re-registers the table. A change the planner

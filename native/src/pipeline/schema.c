@@ -43,7 +43,9 @@ static pl_colspec *relation_specs(const pl_table *t, const pgcdc_relation *rel)
     return cs;
 }
 
-bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel)
+/* Does rel (Column Filter applied) have exactly the columns of want? */
+static bool relation_equals(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, const pl_colspec *want,
+                            size_t nwant)
 {
     size_t n = rel->ncolumns;
     pl_colspec *cs = relation_specs(t, rel);
@@ -61,17 +63,60 @@ bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel
         for (size_t i = 0; i < n && same; i++) {
             if (!keep[i])
                 continue;
-            same = j < t->ncols && !strcmp(t->colnames[j], cs[i].name) && t->pcols[j].type_oid == cs[i].oid &&
-                   t->pcols[j].typmod == cs[i].typmod && t->mcols[j].is_key == cs[i].is_key;
+            same = j < nwant && !strcmp(want[j].name, cs[i].name) && want[j].oid == cs[i].oid &&
+                   want[j].typmod == cs[i].typmod && want[j].is_key == cs[i].is_key;
             j++;
         }
-        same = same && j == t->ncols;
+        same = same && j == nwant;
     }
     free(cs);
     free(np);
     free(is_key);
     free(keep);
     return same;
+}
+
+/* t's current shape as specs (caller frees) */
+static pl_colspec *table_specs(const pl_table *t)
+{
+    pl_colspec *s = calloc(t->ncols ? t->ncols : 1, sizeof *s);
+    for (size_t i = 0; s && i < t->ncols; i++) {
+        snprintf(s[i].name, sizeof s[i].name, "%s", t->colnames[i]);
+        s[i].oid = t->pcols[i].type_oid;
+        s[i].typmod = t->pcols[i].typmod;
+        s[i].is_key = t->mcols[i].is_key;
+    }
+    return s;
+}
+
+bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel)
+{
+    pl_colspec *want = table_specs(t);
+    bool same = want && relation_equals(x, t, rel, want, t->ncols);
+    free(want);
+    return same;
+}
+
+pgcdc_code pl_shape_remember(pl_table *t, uint32_t xid, pgcdc_error *err)
+{
+    pl_shape_forget(t);
+    if (!(t->prev = table_specs(t)))
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    t->nprev = t->ncols;
+    t->prev_xid = xid;
+    return PGCDC_OK;
+}
+
+bool pl_relation_matches_prev(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, uint32_t xid)
+{
+    return t->prev && xid == t->prev_xid && relation_equals(x, t, rel, t->prev, t->nprev);
+}
+
+void pl_shape_forget(pl_table *t)
+{
+    free(t->prev);
+    t->prev = NULL;
+    t->nprev = 0;
 }
 
 static void free_copy(pl_table *nt)
@@ -138,6 +183,8 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
     nt.dropptrs = NULL;
     nt.ndropped = 0;
     nt.has_plan = false;
+    nt.prev = NULL; /* t keeps it until the swap below */
+    nt.nprev = 0;
     nt.journal_n = t->journal_n + 1;
     pgcdc_error e;
     pgcdc_code rc = PGCDC_OK;
@@ -205,8 +252,14 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
     free(t->colptrs);
     pl_dropped_clear(t);
     bool had_plan = t->has_plan;
+    pl_colspec *prev = t->prev;
+    size_t nprev = t->nprev;
+    uint32_t prev_xid = t->prev_xid;
     *t = nt;
     t->has_plan = had_plan;
+    t->prev = prev;
+    t->nprev = nprev;
+    t->prev_xid = prev_xid;
     pl_table_fix_pointers(t);
     pgcdc_log(PGCDC_LOG_INFO, "schema change of table %s.%s applied (%s): journal generation %d", t->schema,
               t->name, what, t->journal_n);
