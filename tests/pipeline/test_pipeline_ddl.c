@@ -213,8 +213,22 @@ static void changes(PGconn *src)
     free(l);
     snprintf(q, sizeof q, "SELECT id, a, d, e FROM app.t1%s", live);
     CHECK(same(src, "SELECT id, a, d, e FROM app.t1", dst, q));
-    pgt_exec(src, "ALTER TABLE app.t1 DROP COLUMN e");
-    pgt_exec(src, "DELETE FROM app.t1 WHERE id IN (70, 80)");
+    /* the same with kill -9 right after the change is applied, before the
+     * transaction is written: the older shape was saved with the change */
+    pgt_exec(src, "BEGIN; UPDATE app.t1 SET e = 'x80' WHERE id = 80; INSERT INTO app.t1 VALUES (90, 9.9, 'b90', 900, "
+                  "'e90'); ALTER TABLE app.t1 ADD COLUMN f int; INSERT INTO app.t1 VALUES (91, 9.1, 'b91', 910, "
+                  "'e91', 91); COMMIT");
+    setenv("PGCDC_CRASH_AT", "schema-change-applied", 1);
+    CHECK_INT(run_caught_up(conf, log, 128 + SIGKILL), 128 + SIGKILL);
+    unsetenv("PGCDC_CRASH_AT");
+    CHECK_INT(run_caught_up(conf, log, 0), 0);
+    l = read_file(log);
+    CHECK_NOT_CONTAINS(l, "FAILED");
+    free(l);
+    snprintf(q, sizeof q, "SELECT id, a, d, e, f FROM app.t1%s", live);
+    CHECK(same(src, "SELECT id, a, d, e, f FROM app.t1", dst, q));
+    pgt_exec(src, "ALTER TABLE app.t1 DROP COLUMN e, DROP COLUMN f");
+    pgt_exec(src, "DELETE FROM app.t1 WHERE id IN (70, 80, 90, 91)");
     CHECK_INT(run_caught_up(conf, log, 0), 0);
 
     /* 4. numeric precision change: t1 fails alone, t2 goes on */
@@ -233,7 +247,7 @@ static void changes(PGconn *src)
     CHECK_CONTAINS(v, "\"a\"");
     CHECK_CONTAINS(v, "restart the table");
     free(v);
-    v = rows(dst, "SELECT id FROM app.t1 WHERE id < 10"); /* 70, 80 (3b) are soft-deleted */
+    v = rows(dst, "SELECT id FROM app.t1 WHERE id < 10"); /* 70 ... 91 (3b) are soft-deleted */
     CHECK_STR(v, "(1)\n(2)\n(3)\n(4)\n(5)\n(6)\n(7)");
     free(v);
     CHECK(same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));

@@ -7,7 +7,8 @@
  * (every production run), a crash point is one branch on a cached flag.
  *
  * Points (docs/runner.md "Crash safety"): snapshot-chunk-written,
- * mid-transaction, journal-written, merge-before-commit, confirm-sent. */
+ * mid-transaction, journal-written, merge-before-commit, confirm-sent,
+ * schema-change-applied. */
 #ifndef PGCDC_CRASHPOINT_H
 #define PGCDC_CRASHPOINT_H
 

@@ -56,7 +56,7 @@ typedef struct pl_table {
     bool snap_waiting;           /* read, merged once the stream has passed snap_lsn (resumed) */
     /* the shape before the last schema change, accepted again inside the
      * transaction that made the change (its rows before the DDL): prev_xid */
-    struct pl_colspec *prev;
+    struct pl_colspec *prev;     /* shape_prev.c */
     size_t nprev;
     uint32_t prev_xid;
     pgcdc_lsn snap_lsn;
@@ -185,11 +185,24 @@ pl_table *pl_table_append(pl_ctx *x, pgcdc_error *err);
 /* schema.c */
 /* Does the Relation message's shape (Column Filter applied) equal t's? */
 bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel);
-/* Remembers t's current shape as the one before a change seen in transaction
- * xid (a transaction that writes, changes the table and writes again has
- * rows of both shapes: after the change is applied and the transaction read
- * again, its first rows come with the old shape). */
+/* Does rel (Column Filter applied) have exactly the columns of want? */
+bool pl_relation_equals(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, const pl_colspec *want,
+                        size_t nwant);
+/* t's current shape as specs (caller frees; NULL: out of memory) */
+pl_colspec *pl_table_specs(const pl_table *t);
+
+/* shape_prev.c: the shape before the last schema change, accepted again
+ * inside the transaction that made the change (a transaction that writes,
+ * changes the table and writes again has rows of both shapes: after the
+ * change is applied and the transaction read again, its first rows come
+ * with the old shape). Persisted with the change, so a restart between
+ * applying it and writing that transaction still knows it. */
+pgcdc_code pl_shape_setup(pl_ctx *x, pgcdc_error *err);
+/* Remembers t's current shape with xid (in memory; pl_shape_write saves it
+ * inside the schema change's transaction). */
 pgcdc_code pl_shape_remember(pl_table *t, uint32_t xid, pgcdc_error *err);
+pgcdc_code pl_shape_write(pl_ctx *x, const pl_table *t, pgcdc_error *err);
+pgcdc_code pl_shape_load(pl_ctx *x, pl_table *t, pgcdc_error *err);
 /* Is rel the remembered older shape, inside the transaction xid? */
 bool pl_relation_matches_prev(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, uint32_t xid);
 void pl_shape_forget(pl_table *t);

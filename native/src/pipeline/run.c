@@ -57,8 +57,11 @@ static pgcdc_code describe_tables(pl_ctx *x, bool fresh, pgcdc_error *err)
         bool found = false;
         /* a replicating table continues with the shape it had at the durable
          * position (the source's catalog may be ahead: the stream will tell) */
-        if (!fresh && !strcmp(t->state, PL_INCREMENTAL))
+        if (!fresh && !strcmp(t->state, PL_INCREMENTAL)) {
             rc = pl_columns_load(x, t, &found, &e);
+            if (rc == PGCDC_OK)
+                rc = pl_shape_load(x, t, &e);
+        }
         if (rc == PGCDC_OK && !found)
             rc = pl_describe(x, t, &e);
         if (rc == PGCDC_OK)
@@ -260,6 +263,8 @@ pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_ru
             rc = pl_state_setup(&x, err);
         if (rc == PGCDC_OK)
             rc = pl_snapstate_setup(&x, err);
+        if (rc == PGCDC_OK)
+            rc = pl_shape_setup(&x, err);
     }
     bool fresh = false;
     if (rc == PGCDC_OK)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgcdc/crashpoint.h"
 #include "pgcdc/log.h"
 #include "pipeline_internal.h"
 
@@ -43,8 +44,7 @@ static pl_colspec *relation_specs(const pl_table *t, const pgcdc_relation *rel)
     return cs;
 }
 
-/* Does rel (Column Filter applied) have exactly the columns of want? */
-static bool relation_equals(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, const pl_colspec *want,
+bool pl_relation_equals(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, const pl_colspec *want,
                             size_t nwant)
 {
     size_t n = rel->ncolumns;
@@ -76,8 +76,7 @@ static bool relation_equals(pl_ctx *x, const pl_table *t, const pgcdc_relation *
     return same;
 }
 
-/* t's current shape as specs (caller frees) */
-static pl_colspec *table_specs(const pl_table *t)
+pl_colspec *pl_table_specs(const pl_table *t)
 {
     pl_colspec *s = calloc(t->ncols ? t->ncols : 1, sizeof *s);
     for (size_t i = 0; s && i < t->ncols; i++) {
@@ -91,32 +90,10 @@ static pl_colspec *table_specs(const pl_table *t)
 
 bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel)
 {
-    pl_colspec *want = table_specs(t);
-    bool same = want && relation_equals(x, t, rel, want, t->ncols);
+    pl_colspec *want = pl_table_specs(t);
+    bool same = want && pl_relation_equals(x, t, rel, want, t->ncols);
     free(want);
     return same;
-}
-
-pgcdc_code pl_shape_remember(pl_table *t, uint32_t xid, pgcdc_error *err)
-{
-    pl_shape_forget(t);
-    if (!(t->prev = table_specs(t)))
-        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
-    t->nprev = t->ncols;
-    t->prev_xid = xid;
-    return PGCDC_OK;
-}
-
-bool pl_relation_matches_prev(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, uint32_t xid)
-{
-    return t->prev && xid == t->prev_xid && relation_equals(x, t, rel, t->prev, t->nprev);
-}
-
-void pl_shape_forget(pl_table *t)
-{
-    free(t->prev);
-    t->prev = NULL;
-    t->nprev = 0;
 }
 
 static void free_copy(pl_table *nt)
@@ -228,6 +205,8 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
             rc = pl_state_write(x, &nt, PL_INCREMENTAL, &e);
         if (rc == PGCDC_OK)
             rc = pl_columns_write(x, &nt, &e);
+        if (rc == PGCDC_OK && t->prev)
+            rc = pl_shape_write(x, t, &e); /* the shape before, for the transaction that changed it */
         if (rc == PGCDC_OK)
             rc = pl_exec(x->dst, "COMMIT", &e);
         else
@@ -243,6 +222,7 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
         }
         return fail_after_merge(x, t, e.message, err);
     }
+    pgcdc_crashpoint("schema-change-applied");
     char what[256];
     summary(t, &nt, what, sizeof what);
     /* 3. t takes the new shape; the writer follows */
