@@ -295,7 +295,7 @@ static pgcdc_code snapshot_online(cdc *c, pgcdc_error *err)
 static pgcdc_code maybe_refresh(cdc *c, pgcdc_error *err)
 {
     pl_ctx *x = c->x;
-    if (!x->cfg->table_regex || pl_now() < x->next_refresh || c->flush_each_commit ||
+    if (!x->cfg->table_regex || x->fix_repl || pl_now() < x->next_refresh || c->flush_each_commit ||
         pgcdc_batch_builder_in_transaction(c->b) || pgcdc_batch_builder_records(c->b) > 0)
         return PGCDC_OK;
     x->next_refresh = pl_now() + REFRESH_S;
@@ -372,8 +372,31 @@ static pgcdc_code finish_waiting(cdc *c, bool quiet, pgcdc_error *err)
     pgcdc_code rc = PGCDC_OK;
     for (size_t i = 0; i < c->x->ntables && rc == PGCDC_OK; i++) {
         pl_table *t = &c->x->tables[i];
-        if (t->snap_waiting && t->registered && caught_up(c, t->snap_lsn, quiet))
-            rc = pl_snapshot_finish(c->x, t, t->snap_lsn, err);
+        if (!t->snap_waiting || !t->registered || !caught_up(c, t->snap_lsn, quiet))
+            continue;
+        /* (fix_repl is set whenever a table needs a fixup: online.c) */
+        if (t->needs_fixup && c->x->fix_repl) {
+            pgcdc_error e;
+            pgcdc_code f = pl_snapshot_fixup(c->x, t, &e);
+            if (f != PGCDC_OK && pl_ends_attempt(f, &e)) {
+                if (err)
+                    *err = e;
+                return f;
+            }
+            if (f != PGCDC_OK) {
+                pl_fail(c->x, t, e.message);
+                t->snap_waiting = false;
+                continue;
+            }
+        }
+        rc = pl_snapshot_finish(c->x, t, t->snap_lsn, err);
+    }
+    bool fixups = false;
+    for (size_t i = 0; i < c->x->ntables; i++)
+        fixups |= c->x->tables[i].needs_fixup && c->x->tables[i].snap_waiting;
+    if (c->x->fix_repl && !fixups) {
+        PQfinish(c->x->fix_repl); /* drops its temporary slot */
+        c->x->fix_repl = NULL;
     }
     return rc;
 }

@@ -178,8 +178,16 @@ pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err)
         }
         rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, true, err);
     }
-    if (repl)
+    bool fixup = false;
+    for (size_t i = 0; rc == PGCDC_OK && i < x->ntables; i++)
+        fixup |= x->tables[i].needs_fixup && x->tables[i].snap_waiting;
+    if (fixup && !x->fix_repl) {
+        /* its exported snapshot is read again later (fixup.c) */
+        x->fix_repl = repl;
+        snprintf(x->fix_snapshot, sizeof x->fix_snapshot, "%s", created.snapshot_name);
+    } else if (repl) {
         PQfinish(repl); /* drops the temporary slot */
+    }
     for (size_t i = 0; rc == PGCDC_OK && i < x->ntables; i++)
         if (strcmp(x->tables[i].state, PL_SNAPSHOT) != 0 || x->tables[i].snap_waiting)
             x->tables[i].needs_snapshot = false;

@@ -54,6 +54,8 @@ typedef struct pl_table {
     bool has_plan;
     bool needs_snapshot;         /* SNAPSHOT_REPLICATION while streaming: online.c reads it */
     bool snap_waiting;           /* read, merged once the stream has passed snap_lsn (resumed) */
+    bool needs_fixup;            /* resumed by chunk with TOAST-able columns: fixup.c first */
+    pgcdc_lsn fix_from;          /* the oldest finished chunk's snapshot LSN */
     /* the shape before the last schema change, accepted again inside the
      * transaction that made the change (its rows before the DDL): prev_xid */
     struct pl_colspec *prev;     /* shape_prev.c */
@@ -89,6 +91,10 @@ typedef struct pl_ctx {
     size_t tables_cap;           /* allocated entries of tables */
     pgcdc_stream *tick;          /* kept alive while a snapshot is read with the stream open */
     double next_refresh;         /* when the table selection is resolved again (monotonic s) */
+    /* a temporary slot's connection kept open for fixup.c: its exported
+     * snapshot is read again once the stream has passed its point */
+    PGconn *fix_repl;
+    char fix_snapshot[64];
     /* the snapshot chunk being written (snapstate.c's before_commit hook) */
     pl_table *chunk_table;
     uint32_t chunk_id;
@@ -178,6 +184,10 @@ bool pl_snapshot_pending(const pl_ctx *x);
  * INCREMENTAL_REPLICATION or FAILED. */
 pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err);
 pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err);
+
+/* fixup.c: rows of a resumed snapshot moved into finished chunks with
+ * unchanged TOAST values, read again under x->fix_snapshot. */
+pgcdc_code pl_snapshot_fixup(pl_ctx *x, pl_table *t, pgcdc_error *err);
 /* Makes room for one more table (tables may move: pointers are fixed and
  * registered tables registered again); returns it zeroed, or NULL. */
 pl_table *pl_table_append(pl_ctx *x, pgcdc_error *err);

@@ -296,6 +296,8 @@ pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_ru
     free(x.tables);
     pgcdc_column_filter_free(x.filter);
     pgcdc_cron_free(x.cron);
+    if (x.fix_repl)
+        PQfinish(x.fix_repl);
     if (x.src)
         PQfinish(x.src);
     if (x.dst)

@@ -19,10 +19,7 @@
  * chunks), or by a key update (KEY chunks) - where no snapshot read sees it;
  * if that update left a TOAST value unchanged, neither the journal nor the
  * destination has the value (found by tests/pipeline/test_pipeline_crash.c).
- * So only a table without TOAST-able non-key columns (fixed-length types:
- * nothing can arrive unchanged) resumes by chunk; any other is read again
- * whole - still under the resume's rules below, as its journal holds the
- * interrupted attempt's chunks. */
+ * fixup.c reads those rows again under the snapshot at C2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +102,8 @@ pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *e
     pgcdc_code rc = qualified(x, &q, err);
     if (rc != PGCDC_OK)
         return rc;
-    pgcdc_buf_printf(&sql, "SELECT \"chunk_id\", \"plan\" FROM %s WHERE \"table_name\" = $1 ORDER BY 1", q.data);
+    pgcdc_buf_printf(&sql, "SELECT \"chunk_id\", \"plan\", \"snapshot_lsn\" FROM %s WHERE \"table_name\" = $1 "
+                     "ORDER BY 1", q.data);
     const char *v[1] = {t->key};
     PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
     pgcdc_buf_free(&q);
@@ -133,13 +131,6 @@ pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *e
     bool toast = false;
     for (size_t i = 0; i < t->ncols; i++)
         toast |= !t->mcols[i].is_key && pgcdc_merge_type_toastable(&t->mcols[i].type);
-    if (toast) {
-        pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its snapshot is read again whole (the snapshot of a table with "
-                  "TOAST-able columns cannot be resumed by chunk safely)", t->schema, t->name);
-        pgcdc_snapshot_plan_free(&p);
-        PQclear(r);
-        return PGCDC_OK; /* see the top of this file */
-    }
     free(t->done_chunks);
     t->done_chunks = calloc((size_t)n, sizeof *t->done_chunks);
     if (!t->done_chunks) {
@@ -148,11 +139,18 @@ pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *e
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     }
     t->ndone = 0;
+    t->fix_from = PGCDC_INVALID_LSN;
     for (int i = 1; i < n; i++) {
         long id = atol(PQgetvalue(r, i, 0));
-        if (id >= 0 && (uint32_t)id < p.nranges)
+        pgcdc_lsn at = (pgcdc_lsn)strtoull(PQgetvalue(r, i, 2), NULL, 10);
+        if (id >= 0 && (uint32_t)id < p.nranges) {
             t->done_chunks[t->ndone++] = (uint32_t)id;
+            if (t->fix_from == PGCDC_INVALID_LSN || at < t->fix_from)
+                t->fix_from = at;
+        }
     }
+    /* rows moved into finished chunks with unchanged TOAST values (fixup.c) */
+    t->needs_fixup = toast && t->ndone > 0;
     PQclear(r);
     if (t->has_plan)
         pgcdc_snapshot_plan_free(&t->plan);
