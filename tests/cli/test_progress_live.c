@@ -20,35 +20,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pgt.h"
+#include "runner.h"
 
-static const char *bin;
 static char tmpdir[256];
 static pgt_cluster cl;
 
 static void write_conf(const char *path, const char *slot, const char *destdb)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    fprintf(f,
-            "[PostgreSQL Source Parameters]\n"
-            "PostgreSQL Connection URL = jdbc:postgresql://127.0.0.1:%d/appdb\n"
-            "PostgreSQL Username = openflow_user\n"
-            "PostgreSQL Password = Secret-1\n"
-            "Publication Name = big_pub\n"
-            "Replication Slot Name = %s\n"
-            "\n[PostgreSQL Destination Parameters]\n"
-            "Destination Type = POSTGRESQL\n"
-            "Destination Connection URL = postgresql://127.0.0.1:%d/%s\n"
-            "Destination Username = postgres\n"
-            "\n[PostgreSQL Ingestion Parameters]\n"
-            "Included Table Names = app.big\n"
-            "Concurrent Snapshot Queries = 4\n",
-            cl.port, slot, cl.port, destdb);
-    fclose(f);
+    rt_write_conf(path, &(rt_conf){.source_port = cl.port, .source_db = "appdb", .jdbc_url = true,
+                                   .user = "openflow_user", .password = "Secret-1", .publication = "big_pub",
+                                   .slot = slot, .dest_port = cl.port, .dest_db = destdb, .names = "app.big",
+                                   .snapshot_queries = 4});
 }
 
 typedef struct output {
@@ -107,9 +89,9 @@ static void exec_run(const char *conf, const char *term, bool no_progress)
     else
         unsetenv("TERM");
     if (no_progress)
-        execl(bin, bin, "run", "-c", conf, "--until-caught-up", "--no-progress", (char *)NULL);
+        execl(rt_bin, rt_bin, "run", "-c", conf, "--until-caught-up", "--no-progress", (char *)NULL);
     else
-        execl(bin, bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
+        execl(rt_bin, rt_bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
     _exit(127);
 }
 
@@ -201,14 +183,9 @@ static void dump(const char *what, const output *o)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PGCDC_BINARY\n", argv[0]);
-        return 2;
-    }
-    bin = argv[1];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgcdc-progress-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return 1;
+    int start = rt_begin(argc, argv, "progress", tmpdir, sizeof tmpdir);
+    if (start != 0)
+        return start;
     pgt_cluster_start(&cl, pgt_major(), NULL);
     PGconn *adm = pgt_connect(&cl, "postgres");
     pgt_exec(adm, "CREATE DATABASE appdb");
@@ -285,9 +262,6 @@ int main(int argc, char **argv)
     PQfinish(src);
     PQfinish(adm);
     pgt_cluster_stop(&cl);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (pgt_failures == 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    rt_tmpdir_remove(tmpdir);
     return pgt_done("progress-live");
 }

@@ -40,11 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pgt.h"
+#include "runner.h"
 
-extern char **environ;
-
-static const char *bin;
 static char tmpdir[256];
 static pgt_cluster cl;
 
@@ -64,118 +61,18 @@ static const crash_case cases[] = {
     {"confirm-sent:2", false},          /* the 2nd status update that moved the flush position */
 };
 
-/* ---- files and the runner as a subprocess ---- */
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc(1, (size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        exit(1);
-    fclose(f);
-    return s;
-}
-
-static bool log_has(const char *log, const char *s)
-{
-    char *l = read_file(log);
-    bool has = strstr(l, s) != NULL;
-    free(l);
-    return has;
-}
-
-static void dump_log(const char *log, const char *why)
-{
-    char *l = read_file(log);
-    fprintf(stderr, "--- %s (%s) ---\n%s---\n", log, why, l);
-    free(l);
-}
+/* ---- the runner's configuration ---- */
 
 static void write_conf(const char *path, int k)
 {
-    FILE *f = fopen(path, "w");
-    fprintf(f,
-            "[PostgreSQL Source Parameters]\n"
-            "PostgreSQL Connection URL = postgresql://127.0.0.1:%d/csrc\n"
-            "PostgreSQL Username = postgres\n"
-            "Publication Name = crash_pub_%d\n"
-            "Replication Slot Name = crash_slot_%d\n"
-            "\n[PostgreSQL Destination Parameters]\n"
-            "Destination Type = POSTGRESQL\n"
-            "Destination Connection URL = postgresql://127.0.0.1:%d/cdst_%d\n"
-            "Destination Username = postgres\n"
-            "\n[PostgreSQL Ingestion Parameters]\n"
-            "Included Table Names = public.crash_%d\n"
-            "Merge Task Schedule CRON = * * * * * ?\n"
-            "Concurrent Snapshot Queries = 2\n",
-            cl.port, k, k, cl.port, k, k);
-    fclose(f);
-}
-
-/* The runner with stdout and stderr appended to log; crash_at NULL or a
- * PGCDC_CRASH_AT value for its environment only. The load thread may be
- * running, so between fork and exec only async-signal-safe calls: the
- * environment is built before the fork. */
-static pid_t spawn(const char *conf, bool caught_up, const char *log, const char *crash_at)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 2, sizeof *env);
-    char var[128];
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "PGCDC_CRASH_AT=", 15) != 0)
-            env[m++] = environ[i];
-    if (crash_at) {
-        snprintf(var, sizeof var, "PGCDC_CRASH_AT=%s", crash_at);
-        env[m++] = var;
-    }
-    env[m] = NULL;
-    char *argv_run[] = {(char *)bin, "run", "-c", (char *)conf, caught_up ? "--until-caught-up" : NULL, NULL};
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execve(bin, argv_run, env);
-        _exit(127);
-    }
-    free(env);
-    return pid;
-}
-
-/* Waits up to limit seconds for pid; *status its wait status. False (and
- * the process killed) when it did not end in time. */
-static bool wait_end(pid_t pid, int limit, int *status)
-{
-    for (int i = 0; i < limit * 20; i++) {
-        if (waitpid(pid, status, WNOHANG) == pid)
-            return true;
-        usleep(50000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, status, 0);
-    return false;
-}
-
-static int run_caught_up(const char *conf, const char *log)
-{
-    unlink(log);
-    int st = 0;
-    bool ended = wait_end(spawn(conf, true, log, NULL), 120, &st);
-    int rc = !ended ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (rc != 0)
-        dump_log(log, ended ? "run --until-caught-up failed" : "run --until-caught-up did not end in 120 s");
-    return rc;
+    char pub[32], slot[32], db[32], names[32];
+    snprintf(pub, sizeof pub, "crash_pub_%d", k);
+    snprintf(slot, sizeof slot, "crash_slot_%d", k);
+    snprintf(db, sizeof db, "cdst_%d", k);
+    snprintf(names, sizeof names, "public.crash_%d", k);
+    rt_write_conf(path, &(rt_conf){.source_port = cl.port, .source_db = "csrc", .publication = pub, .slot = slot,
+                                   .dest_port = cl.port, .dest_db = db, .names = names, .cron = "* * * * * ?",
+                                   .snapshot_queries = 2});
 }
 
 /* ---- the source table and its write load ---- */
@@ -469,26 +366,26 @@ static void crash_case_run(PGconn *src, PGconn *adm, int k, const crash_case *cc
     if (cc->in_snapshot) {
         load_start(&l, k, 0, 1);
         load_wait_steps(&l, 5);
-        pid = spawn(conf, false, log, cc->at);
+        pid = rt_spawn_run(conf, false, log, cc->at);
     } else {
-        pid = spawn(conf, false, log, cc->at);
-        for (int i = 0; i < 600 && !log_has(log, "streaming changes"); i++)
+        pid = rt_spawn_run(conf, false, log, cc->at);
+        for (int i = 0; i < 600 && !rt_log_has(log, "streaming changes"); i++)
             usleep(20000);
         load_start(&l, k, 0, 1);
     }
     int st = 0;
-    bool ended = wait_end(pid, 40, &st);
+    bool ended = rt_wait(pid, 40, &st);
     int steps_at_crash = atomic_load(&l.next);
     bool killed = ended && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
     CHECK_MSG(killed, "crash_%d: the runner with PGCDC_CRASH_AT=%s %s", k, cc->at,
               !ended ? "did not crash within 40 s" : "ended without SIGKILL");
     if (!killed)
-        dump_log(log, "the crashing run");
+        rt_show_log(log, "the crashing run");
     CHECK_MSG(steps_at_crash >= 3, "crash_%d: the crash came before the load (%d transactions)", k, steps_at_crash);
     if (cc->in_snapshot) {
         /* died in the snapshot, after some but not all rows reached the journal */
-        CHECK(log_has(log, "changed from NEW to SNAPSHOT_REPLICATION"));
-        CHECK(!log_has(log, "rows snapshotted"));
+        CHECK(rt_log_has(log, "changed from NEW to SNAPSHOT_REPLICATION"));
+        CHECK(!rt_log_has(log, "rows snapshotted"));
         char *v = pgt_query_value(dst, "SELECT string_agg(relname, ' ') FROM pg_class WHERE relname ~ "
                                   "'^crash_%d_JOURNAL_[0-9]+_[0-9]+$'", k);
         char *n = strchr(v, ' ') || !v[0] ? strdup("none or several journals")
@@ -498,7 +395,7 @@ static void crash_case_run(PGconn *src, PGconn *adm, int k, const crash_case *cc
         free(n);
         free(v);
     } else {
-        CHECK(log_has(log, "streaming changes"));
+        CHECK(rt_log_has(log, "streaming changes"));
         point_state(src, dst, k, cc->at);
     }
 
@@ -506,14 +403,14 @@ static void crash_case_run(PGconn *src, PGconn *adm, int k, const crash_case *cc
     load_wait_steps(&l, steps_at_crash + 20);
     load_stop(&l);
     int next = atomic_load(&l.next);
-    CHECK_INT(run_caught_up(conf, log2), 0);
+    CHECK_INT(rt_run_caught_up(conf, log2, 0), 0);
     /* a crash in the snapshot: keys deleted before the next snapshot need not be there */
     compare(src, dst, k, cc->in_snapshot ? 2 : 1, INT_MAX, cc->in_snapshot ? 0 : 20, "after the restart");
 
     /* 4: the replication goes on from where the restart left it */
     for (int i = 0; i < 25; i++)
         load_step(src, k, next + i, 2);
-    CHECK_INT(run_caught_up(conf, log3), 0);
+    CHECK_INT(rt_run_caught_up(conf, log3, 0), 0);
     compare(src, dst, k, cc->in_snapshot ? 2 : 1, next, 20, "after a further load and catch-up");
     fprintf(stderr, "crash_%d: %d load transactions, crash after %d\n", k, next + 25, steps_at_crash);
     PQfinish(dst);
@@ -521,15 +418,10 @@ static void crash_case_run(PGconn *src, PGconn *adm, int k, const crash_case *cc
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PGCDC_BINARY\n", argv[0]);
-        return 2;
-    }
-    bin = argv[1];
+    int start = rt_begin(argc, argv, "crash", tmpdir, sizeof tmpdir);
+    if (start != 0)
+        return start;
     unsetenv("PGCDC_CRASH_AT"); /* only the crashing runs get it */
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgcdc-crash-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return 1;
     pgt_cluster_start(&cl, pgt_major(), "-c wal_sender_timeout=4s");
     PGconn *adm = pgt_connect(&cl, "postgres");
     pgt_exec(adm, "CREATE DATABASE csrc");
@@ -546,9 +438,6 @@ int main(int argc, char **argv)
     PQfinish(src);
     PQfinish(adm);
     pgt_cluster_stop(&cl);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (pgt_failures == 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    rt_tmpdir_remove(tmpdir);
     return pgt_done("pipeline-crash");
 }

@@ -19,105 +19,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pgt.h"
+#include "runner.h"
 
-static const char *bin;
 static char tmpdir[256];
 static pgt_cluster cl;
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc(1, (size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        exit(1);
-    fclose(f);
-    return s;
-}
-
 static void write_conf(const char *path, const char *slot, const char *destdb, const char *names)
 {
-    FILE *f = fopen(path, "w");
-    fprintf(f,
-            "[PostgreSQL Source Parameters]\n"
-            "PostgreSQL Connection URL = postgresql://127.0.0.1:%d/srcdb\n"
-            "PostgreSQL Username = postgres\n"
-            "Publication Name = ddl_pub\n"
-            "Replication Slot Name = %s\n"
-            "\n[PostgreSQL Destination Parameters]\n"
-            "Destination Type = POSTGRESQL\n"
-            "Destination Connection URL = postgresql://127.0.0.1:%d/%s\n"
-            "Destination Username = postgres\n"
-            "\n[PostgreSQL Ingestion Parameters]\n"
-            "Included Table Names = %s\n"
-            "Merge Task Schedule CRON = * * * * * ?\n",
-            cl.port, slot, cl.port, destdb, names);
-    fclose(f);
-}
-
-static pid_t spawn(const char *conf, bool caught_up, const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *o = freopen(log, "a", stdout);
-        FILE *e = freopen(log, "a", stderr);
-        (void)o;
-        (void)e;
-        if (caught_up)
-            execl(bin, bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
-        else
-            execl(bin, bin, "run", "-c", conf, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int wait_exit(pid_t pid, int limit)
-{
-    for (int i = 0; i < limit * 10; i++) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        usleep(100000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    fprintf(stderr, "runner did not finish in %d s\n", limit);
-    return -1;
-}
-
-static int run_caught_up(const char *conf, const char *log, int expect)
-{
-    unlink(log);
-    int rc = wait_exit(spawn(conf, true, log), 120);
-    if (rc != expect) {
-        char *l = read_file(log);
-        fprintf(stderr, "--- %s (exit %d, expected %d) ---\n%s---\n", log, rc, expect, l);
-        free(l);
-    }
-    return rc;
-}
-
-/* rows of a query as text lines (record text, ordered by the first column) */
-static char *rows(PGconn *c, const char *sel)
-{
-    return pgt_query_value(c, "SELECT array_to_string(ARRAY(SELECT t::text FROM (%s ORDER BY 1) t), E'\\n')", sel);
-}
-
-static int same(PGconn *src, const char *src_sel, PGconn *dst, const char *dst_sel)
-{
-    char *a = rows(src, src_sel), *b = rows(dst, dst_sel);
-    int eq = strcmp(a, b) == 0 && a[0];
-    if (!eq)
-        fprintf(stderr, "rows differ:\nsource (%s):\n%s\ndestination (%s):\n%s\n", src_sel, a, dst_sel, b);
-    free(a);
-    free(b);
-    return eq;
+    rt_write_conf(path, &(rt_conf){.source_port = cl.port, .source_db = "srcdb", .publication = "ddl_pub",
+                                   .slot = slot, .dest_port = cl.port, .dest_db = destdb, .names = names,
+                                   .cron = "* * * * * ?"});
 }
 
 static char *dest_columns(PGconn *dst, const char *table)
@@ -139,22 +50,22 @@ static void changes(PGconn *src)
     const char *live = " WHERE NOT \"_SNOWFLAKE_DELETED\"";
     char q[512];
 
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
-    CHECK(same(src, "SELECT id, a, b, c FROM app.t1", dst, "SELECT id, a, b, c FROM app.t1"));
-    CHECK(same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
+    CHECK(rt_same(src, "SELECT id, a, b, c FROM app.t1", dst, "SELECT id, a, b, c FROM app.t1"));
+    CHECK(rt_same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
 
     /* 1. ADD COLUMN */
     pgt_exec(src, "ALTER TABLE app.t1 ADD COLUMN d int");
     pgt_exec(src, "INSERT INTO app.t1 VALUES (4, 4.50, 'b4', 'c4', 40)");
     pgt_exec(src, "BEGIN; UPDATE app.t1 SET d = 10 WHERE id = 1; UPDATE app.t1 SET b = 'bb' WHERE id = 2; "
                   "INSERT INTO app.t2 VALUES (3, 'three'); COMMIT");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
-    char *l = read_file(log);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
+    char *l = rt_read_file(log);
     CHECK_CONTAINS(l, "schema change of table app.t1 applied (+d): journal generation 2");
     free(l);
     snprintf(q, sizeof q, "SELECT id, a, b, c, d FROM app.t1%s", live);
-    CHECK(same(src, "SELECT id, a, b, c, d FROM app.t1", dst, q));
-    CHECK(same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
+    CHECK(rt_same(src, "SELECT id, a, b, c, d FROM app.t1", dst, q));
+    CHECK(rt_same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
     char *v = pgt_query_value(dst, "SELECT journal_n FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" "
                               "WHERE table_name = 'app.t1'");
     CHECK_STR(v, "2");
@@ -171,10 +82,10 @@ static void changes(PGconn *src)
     /* 2. DROP COLUMN: old values kept under c__SNOWFLAKE_DELETED, new rows NULL */
     pgt_exec(src, "ALTER TABLE app.t1 DROP COLUMN c");
     pgt_exec(src, "INSERT INTO app.t1 VALUES (5, 5.00, 'b5', 50)");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
     snprintf(q, sizeof q, "SELECT id, a, b, d FROM app.t1%s", live);
-    CHECK(same(src, "SELECT id, a, b, d FROM app.t1", dst, q));
-    v = rows(dst, "SELECT id, \"c__SNOWFLAKE_DELETED\" FROM app.t1");
+    CHECK(rt_same(src, "SELECT id, a, b, d FROM app.t1", dst, q));
+    v = rt_rows(dst, "SELECT id, \"c__SNOWFLAKE_DELETED\" FROM app.t1");
     CHECK_STR(v, "(1,c1)\n(2,c2)\n(3,c3)\n(4,c4)\n(5,)");
     free(v);
     v = pgt_query_value(dst, "SELECT journal_n FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" "
@@ -185,10 +96,10 @@ static void changes(PGconn *src)
     /* 3. RENAME COLUMN = drop + add: b2 NULL in rows not written since */
     pgt_exec(src, "ALTER TABLE app.t1 RENAME COLUMN b TO b2");
     pgt_exec(src, "INSERT INTO app.t1 VALUES (6, 6.25, 'b6', 60); UPDATE app.t1 SET d = 11 WHERE id = 1");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
     snprintf(q, sizeof q, "SELECT id, a, b2, d FROM app.t1%s", live);
-    CHECK(same(src, "SELECT id, a, CASE WHEN id IN (1, 6) THEN b2 END, d FROM app.t1", dst, q));
-    v = rows(dst, "SELECT id, \"b__SNOWFLAKE_DELETED\" FROM app.t1");
+    CHECK(rt_same(src, "SELECT id, a, CASE WHEN id IN (1, 6) THEN b2 END, d FROM app.t1", dst, q));
+    v = rt_rows(dst, "SELECT id, \"b__SNOWFLAKE_DELETED\" FROM app.t1");
     CHECK_STR(v, "(1,b1)\n(2,bb)\n(3,b3)\n(4,b4)\n(5,b5)\n(6,)");
     free(v);
     v = dest_columns(dst, "t1");
@@ -206,37 +117,37 @@ static void changes(PGconn *src)
     pgt_exec(src, "BEGIN; INSERT INTO app.t1 VALUES (70, 7.70, 'b70', 700); UPDATE app.t1 SET d = 12 WHERE id = 2; "
                   "ALTER TABLE app.t1 ADD COLUMN e text; INSERT INTO app.t1 VALUES (80, 8.80, 'b80', 800, 'e80'); "
                   "UPDATE app.t1 SET e = 'e1' WHERE id = 1; COMMIT");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
-    l = read_file(log);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
+    l = rt_read_file(log);
     CHECK_CONTAINS(l, "schema change of table app.t1 applied (+e): journal generation 5");
     CHECK_NOT_CONTAINS(l, "FAILED");
     free(l);
     snprintf(q, sizeof q, "SELECT id, a, d, e FROM app.t1%s", live);
-    CHECK(same(src, "SELECT id, a, d, e FROM app.t1", dst, q));
+    CHECK(rt_same(src, "SELECT id, a, d, e FROM app.t1", dst, q));
     /* the same with kill -9 right after the change is applied, before the
      * transaction is written: the older shape was saved with the change */
     pgt_exec(src, "BEGIN; UPDATE app.t1 SET e = 'x80' WHERE id = 80; INSERT INTO app.t1 VALUES (90, 9.9, 'b90', 900, "
                   "'e90'); ALTER TABLE app.t1 ADD COLUMN f int; INSERT INTO app.t1 VALUES (91, 9.1, 'b91', 910, "
                   "'e91', 91); COMMIT");
     setenv("PGCDC_CRASH_AT", "schema-change-applied", 1);
-    CHECK_INT(run_caught_up(conf, log, 128 + SIGKILL), 128 + SIGKILL);
+    CHECK_INT(rt_run_caught_up(conf, log, 128 + SIGKILL), 128 + SIGKILL);
     unsetenv("PGCDC_CRASH_AT");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
-    l = read_file(log);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
+    l = rt_read_file(log);
     CHECK_NOT_CONTAINS(l, "FAILED");
     free(l);
     snprintf(q, sizeof q, "SELECT id, a, d, e, f FROM app.t1%s", live);
-    CHECK(same(src, "SELECT id, a, d, e, f FROM app.t1", dst, q));
+    CHECK(rt_same(src, "SELECT id, a, d, e, f FROM app.t1", dst, q));
     pgt_exec(src, "ALTER TABLE app.t1 DROP COLUMN e, DROP COLUMN f");
     pgt_exec(src, "DELETE FROM app.t1 WHERE id IN (70, 80, 90, 91)");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
 
     /* 4. numeric precision change: t1 fails alone, t2 goes on */
     pgt_exec(src, "INSERT INTO app.t1 VALUES (7, 7.00, 'b7', 70)"); /* before the change: merged */
     pgt_exec(src, "ALTER TABLE app.t1 ALTER COLUMN a TYPE numeric(12,2)");
     pgt_exec(src, "INSERT INTO app.t1 VALUES (8, 8.00, 'b8', 80); INSERT INTO app.t2 VALUES (4, 'four')");
-    CHECK_INT(run_caught_up(conf, log, 1), 1);
-    l = read_file(log);
+    CHECK_INT(rt_run_caught_up(conf, log, 1), 1);
+    l = rt_read_file(log);
     CHECK_CONTAINS(l, "Replication state for table srcdb.app.t1 changed from INCREMENTAL_REPLICATION to FAILED");
     CHECK_CONTAINS(l, "precision");
     CHECK_NOT_CONTAINS(l, "app.t2 changed");
@@ -247,13 +158,13 @@ static void changes(PGconn *src)
     CHECK_CONTAINS(v, "\"a\"");
     CHECK_CONTAINS(v, "restart the table");
     free(v);
-    v = rows(dst, "SELECT id FROM app.t1 WHERE id < 10"); /* 70 ... 91 (3b) are soft-deleted */
+    v = rt_rows(dst, "SELECT id FROM app.t1 WHERE id < 10"); /* 70 ... 91 (3b) are soft-deleted */
     CHECK_STR(v, "(1)\n(2)\n(3)\n(4)\n(5)\n(6)\n(7)");
     free(v);
-    CHECK(same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
+    CHECK(rt_same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
     pgt_exec(src, "UPDATE app.t2 SET v = 'FOUR' WHERE id = 4; INSERT INTO app.t1 VALUES (9, 9, 'b9', 90)");
-    CHECK_INT(run_caught_up(conf, log, 1), 1);
-    CHECK(same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
+    CHECK_INT(rt_run_caught_up(conf, log, 1), 1);
+    CHECK(rt_same(src, "SELECT * FROM app.t2", dst, "SELECT id, v FROM app.t2"));
     v = pgt_query_value(dst, "SELECT count(*) FROM app.t1 WHERE id < 10");
     CHECK_STR(v, "7");
     free(v);
@@ -279,14 +190,14 @@ static void crash(PGconn *src)
     PGconn *adm = pgt_connect(&cl, "postgres");
     pgt_exec(adm, "CREATE DATABASE dst2");
     PGconn *dst = pgt_connect(&cl, "dst2");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
 
     pgt_exec(src, "INSERT INTO app.k1 SELECT g, 'before ' || g, 'z' || g FROM generate_series(101, 120) g");
     pgt_exec(src, "ALTER TABLE app.k1 ADD COLUMN y int, DROP COLUMN z");
     pgt_exec(src, "INSERT INTO app.k1 SELECT g, 'after ' || g, g FROM generate_series(121, 140) g; "
                   "UPDATE app.k1 SET y = -id WHERE id <= 5");
     unlink(log);
-    pid_t pid = spawn(conf, false, log);
+    pid_t pid = rt_spawn_run(conf, false, log, NULL);
     int applied = 0;
     for (int i = 0; i < 600 && !applied; i++) {
         applied = journal_n(dst) == 2;
@@ -298,10 +209,10 @@ static void crash(PGconn *src)
     CHECK(applied);
     pgt_exec(src, "INSERT INTO app.k1 SELECT g, 'later ' || g, g FROM generate_series(141, 150) g; "
                   "DELETE FROM app.k1 WHERE id = 2");
-    CHECK_INT(run_caught_up(conf, log, 0), 0);
-    CHECK(same(src, "SELECT id, x, y FROM app.k1", dst,
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
+    CHECK(rt_same(src, "SELECT id, x, y FROM app.k1", dst,
                "SELECT id, x, y FROM app.k1 WHERE NOT \"_SNOWFLAKE_DELETED\""));
-    char *v = rows(dst, "SELECT id, \"z__SNOWFLAKE_DELETED\" FROM app.k1 WHERE id IN (1, 2, 101, 121)");
+    char *v = rt_rows(dst, "SELECT id, \"z__SNOWFLAKE_DELETED\" FROM app.k1 WHERE id IN (1, 2, 101, 121)");
     CHECK_STR(v, "(1,z1)\n(2,z2)\n(101,z101)\n(121,)");
     free(v);
     v = pgt_query_value(dst, "SELECT count(*) - count(DISTINCT id) FROM app.k1");
@@ -321,14 +232,9 @@ static void crash(PGconn *src)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PGCDC_BINARY\n", argv[0]);
-        return 2;
-    }
-    bin = argv[1];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgcdc-ddl-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return 1;
+    int start = rt_begin(argc, argv, "ddl", tmpdir, sizeof tmpdir);
+    if (start != 0)
+        return start;
     pgt_cluster_start(&cl, pgt_major(), NULL);
     PGconn *adm = pgt_connect(&cl, "postgres");
     pgt_exec(adm, "CREATE DATABASE srcdb");
@@ -348,9 +254,6 @@ int main(int argc, char **argv)
     PQfinish(src);
     PQfinish(adm);
     pgt_cluster_stop(&cl);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (pgt_failures == 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    rt_tmpdir_remove(tmpdir);
     return pgt_done("pipeline-ddl");
 }

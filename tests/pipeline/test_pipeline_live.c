@@ -16,34 +16,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pgt.h"
+#include "runner.h"
 
-static const char *bin, *examples;
+static const char *examples;
 static char tmpdir[256];
 static pgt_cluster cl;
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot read %s\n", path);
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc(1, (size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        exit(1);
-    fclose(f);
-    return s;
-}
 
 static void run_sql_file(PGconn *c, const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", examples, name);
-    char *sql = read_file(path);
+    char *sql = rt_read_file(path);
+    if (!sql[0]) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(1);
+    }
     /* 02-replication-setup.sql takes the password as a psql variable */
     char *p = strstr(sql, ":'password'");
     if (p)
@@ -59,72 +46,21 @@ static void run_sql_file(PGconn *c, const char *name)
 static void write_conf(const char *path, const char *slot, const char *destdb, const char *names,
                        const char *regex)
 {
-    FILE *f = fopen(path, "w");
-    fprintf(f,
-            "[PostgreSQL Source Parameters]\n"
-            "PostgreSQL Connection URL = jdbc:postgresql://127.0.0.1:%d/appdb\n"
-            "PostgreSQL Username = openflow_user\n"
-            "PostgreSQL Password = Secret-1\n"
-            "Publication Name = openflow_pub\n"
-            "Replication Slot Name = %s\n"
-            "\n[PostgreSQL Destination Parameters]\n"
-            "Destination Type = POSTGRESQL\n"
-            "Destination Connection URL = postgresql://127.0.0.1:%d/%s\n"
-            "Destination Username = postgres\n"
-            "Destination Schema Pattern = ${source.schema.name}\n"
-            "\n[PostgreSQL Ingestion Parameters]\n"
-            "Included Table Names = %s\n"
-            "Included Table Regex = %s\n"
-            "Merge Task Schedule CRON = * * * * * ?\n"
-            "Concurrent Snapshot Queries = 2\n",
-            cl.port, slot, cl.port, destdb, names, regex);
-    fclose(f);
+    rt_write_conf(path, &(rt_conf){.source_port = cl.port, .source_db = "appdb", .jdbc_url = true,
+                                   .user = "openflow_user", .password = "Secret-1", .publication = "openflow_pub",
+                                   .slot = slot, .dest_port = cl.port, .dest_db = destdb,
+                                   .schema_pattern = "${source.schema.name}", .names = names, .regex = regex,
+                                   .cron = "* * * * * ?", .snapshot_queries = 2});
 }
 
-static pid_t spawn(const char *conf, const char *mode, const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *o = freopen(log, "a", stdout);
-        FILE *e = freopen(log, "a", stderr);
-        (void)o;
-        (void)e;
-        if (!strcmp(mode, "caught-up") || !strcmp(mode, "expect-fail"))
-            execl(bin, bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
-        else if (!strcmp(mode, "status"))
-            execl(bin, bin, "status", "-c", conf, "--json", (char *)NULL);
-        else
-            execl(bin, bin, "run", "-c", conf, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Waits up to limit seconds; returns the exit status, or -1 (killed: too slow). */
-static int wait_exit(pid_t pid, int limit)
-{
-    for (int i = 0; i < limit * 10; i++) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        usleep(100000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    fprintf(stderr, "runner did not finish in %d s\n", limit);
-    return -1;
-}
-
+/* mode: caught-up (exit 0), expect-fail (exit 1: a table failed) or status */
 static int run_cmd(const char *conf, const char *mode, const char *log)
 {
+    if (strcmp(mode, "status") != 0)
+        return rt_run_caught_up(conf, log, !strcmp(mode, "expect-fail"));
     unlink(log);
-    int rc = wait_exit(spawn(conf, mode, log), 120);
-    if (rc != 0 && strcmp(mode, "expect-fail") != 0) {
-        char *l = read_file(log);
-        fprintf(stderr, "--- %s (exit %d) ---\n%s---\n", log, rc, l);
-        free(l);
-    }
-    return rc;
+    const char *args[] = {"status", "-c", conf, "--json", NULL};
+    return rt_run(log, 120, 0, args);
 }
 
 /* Live destination rows (as record text, key order) == source rows. */
@@ -156,7 +92,7 @@ static void walkthrough(PGconn *src)
     pgt_exec(adm, "CREATE DATABASE replica");
 
     CHECK_INT(run_cmd(conf, "caught-up", log), 0);
-    char *l = read_file(log);
+    char *l = rt_read_file(log);
     CHECK_CONTAINS(l, "Replication state for table appdb.app.customers changed from NEW to SNAPSHOT_REPLICATION");
     CHECK_CONTAINS(l, "Replication state for table appdb.app.orders changed from SNAPSHOT_REPLICATION to "
                       "INCREMENTAL_REPLICATION");
@@ -192,7 +128,7 @@ static void walkthrough(PGconn *src)
     /* status --json */
     snprintf(log, sizeof log, "%s/status.out", tmpdir);
     CHECK_INT(run_cmd(conf, "status", log), 0);
-    l = read_file(log);
+    l = rt_read_file(log);
     CHECK_CONTAINS(l, "{\"table\": \"app.customers\", \"state\": \"INCREMENTAL_REPLICATION\", \"rows_snapshotted\": 3");
     CHECK_CONTAINS(l, "{\"table\": \"app.orders\", \"state\": \"INCREMENTAL_REPLICATION\", \"rows_snapshotted\": 3");
     CHECK_CONTAINS(l, "{\"table\": \"app.products\", \"state\": \"INCREMENTAL_REPLICATION\"");
@@ -215,7 +151,7 @@ static void keyless(PGconn *src)
     PGconn *adm = pgt_connect(&cl, "postgres");
     pgt_exec(adm, "CREATE DATABASE replica2");
     CHECK_INT(run_cmd(conf, "expect-fail", log), 1);
-    char *l = read_file(log);
+    char *l = rt_read_file(log);
     CHECK_CONTAINS(l, "Replication state for table appdb.app.nokey changed from NEW to FAILED");
     CHECK_CONTAINS(l, "has no primary key");
     CHECK_CONTAINS(l, "Replication state for table appdb.app.orders changed from SNAPSHOT_REPLICATION to "
@@ -260,7 +196,7 @@ static void kill9(PGconn *src)
     pgt_exec(adm, "CREATE DATABASE replica3");
     PGconn *dst = pgt_connect(&cl, "replica3");
     unlink(log);
-    pid_t pid = spawn(conf, "run", log);
+    pid_t pid = rt_spawn_run(conf, false, log, NULL);
     /* wait until both tables replicate */
     int ready = 0;
     for (int i = 0; i < 600 && !ready; i++) {
@@ -305,12 +241,12 @@ static void kill9(PGconn *src)
     free(v);
     /* SIGTERM stops a running runner cleanly with exit 0 */
     unlink(log);
-    pid = spawn(conf, "run", log);
+    pid = rt_spawn_run(conf, false, log, NULL);
     sleep(2);
     load_step(w, 100);
     sleep(1);
     kill(pid, SIGTERM);
-    CHECK_INT(wait_exit(pid, 60), 0);
+    CHECK_INT(rt_wait_exit(pid, 60), 0);
     CHECK_INT(run_cmd(conf, "caught-up", log), 0);
     CHECK(same_rows(src, dst, "load", "id, v, t", "id"));
     PQfinish(w);
@@ -324,7 +260,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s PGCDC_BINARY EXAMPLES_WALKTHROUGH_DIR\n", argv[0]);
         return 2;
     }
-    bin = argv[1];
+    rt_bin = argv[1];
     examples = argv[2];
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pgcdc-pipeline-XXXXXX");
     if (!mkdtemp(tmpdir))
@@ -343,9 +279,6 @@ int main(int argc, char **argv)
     PQfinish(src);
     PQfinish(adm);
     pgt_cluster_stop(&cl);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (pgt_failures == 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    rt_tmpdir_remove(tmpdir);
     return pgt_done("pipeline-live");
 }

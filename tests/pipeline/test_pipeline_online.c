@@ -12,54 +12,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pgt.h"
+#include "runner.h"
 
-static const char *bin;
 static char tmpdir[256];
 static pgt_cluster cl;
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc(1, (size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        exit(1);
-    fclose(f);
-    return s;
-}
-
-static bool log_has(const char *log, const char *s)
-{
-    char *l = read_file(log);
-    bool has = strstr(l, s) != NULL;
-    free(l);
-    return has;
-}
 
 static void write_conf_pub(const char *path, const char *pub, const char *slot, const char *destdb,
                            const char *regex, int conns)
 {
-    FILE *f = fopen(path, "w");
-    fprintf(f,
-            "[PostgreSQL Source Parameters]\n"
-            "PostgreSQL Connection URL = postgresql://127.0.0.1:%d/osrc\n"
-            "PostgreSQL Username = postgres\n"
-            "Publication Name = %s\n"
-            "Replication Slot Name = %s\n"
-            "\n[PostgreSQL Destination Parameters]\n"
-            "Destination Type = POSTGRESQL\n"
-            "Destination Connection URL = postgresql://127.0.0.1:%d/%s\n"
-            "Destination Username = postgres\n"
-            "\n[PostgreSQL Ingestion Parameters]\n"
-            "Included Table Regex = %s\n"
-            "Concurrent Snapshot Queries = %d\n",
-            cl.port, pub, slot, cl.port, destdb, regex, conns);
-    fclose(f);
+    rt_write_conf(path, &(rt_conf){.source_port = cl.port, .source_db = "osrc", .publication = pub, .slot = slot,
+                                   .dest_port = cl.port, .dest_db = destdb, .regex = regex,
+                                   .snapshot_queries = conns});
 }
 
 static void write_conf(const char *path, const char *slot, const char *destdb, const char *regex, int conns)
@@ -67,54 +30,16 @@ static void write_conf(const char *path, const char *slot, const char *destdb, c
     write_conf_pub(path, "o_pub", slot, destdb, regex, conns);
 }
 
-static pid_t spawn(const char *conf, bool caught_up, const char *log, const char *crash_at)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *o = freopen(log, "a", stdout);
-        FILE *e = freopen(log, "a", stderr);
-        (void)o;
-        (void)e;
-        if (crash_at)
-            setenv("PGCDC_CRASH_AT", crash_at, 1);
-        if (caught_up)
-            execl(bin, bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
-        else
-            execl(bin, bin, "run", "-c", conf, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* exit code, 128 + signal, or -1 after limit seconds (killed) */
-static int wait_exit(pid_t pid, int limit)
-{
-    for (int i = 0; i < limit * 10; i++) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        usleep(100000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    fprintf(stderr, "runner did not finish in %d s\n", limit);
-    return -1;
-}
-
+/* appends to log, which holds every run of the case */
 static int run_caught_up(const char *conf, const char *log)
 {
-    int rc = wait_exit(spawn(conf, true, log, NULL), 180);
-    if (rc != 0) {
-        char *l = read_file(log);
-        fprintf(stderr, "--- %s (exit %d) ---\n%s---\n", log, rc, l);
-        free(l);
-    }
-    return rc;
+    const char *args[] = {"run", "-c", conf, "--until-caught-up", NULL};
+    return rt_run(log, 180, 0, args);
 }
 
 static void wait_log(const char *log, const char *s, int seconds)
 {
-    for (int i = 0; i < seconds * 20 && !log_has(log, s); i++)
+    for (int i = 0; i < seconds * 20 && !rt_log_has(log, s); i++)
         usleep(50000);
 }
 
@@ -154,11 +79,6 @@ static void stop(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
-static char *rows(PGconn *c, const char *sel)
-{
-    return pgt_query_value(c, "SELECT array_to_string(ARRAY(SELECT t::text FROM (%s ORDER BY 1) t), E'\\n')", sel);
-}
-
 /* Live rows equal, no duplicate keys, every key the source lost is either
  * absent or soft-deleted in the destination. */
 static void compare(PGconn *src, PGconn *dst, const char *tbl)
@@ -166,7 +86,7 @@ static void compare(PGconn *src, PGconn *dst, const char *tbl)
     char a[300], b[400];
     snprintf(a, sizeof a, "SELECT id, a, b, t FROM %s", tbl);
     snprintf(b, sizeof b, "SELECT id, a, b, t FROM %s WHERE NOT \"_SNOWFLAKE_DELETED\"", tbl);
-    char *x = rows(src, a), *y = rows(dst, b);
+    char *x = rt_rows(src, a), *y = rt_rows(dst, b);
     CHECK(x[0] != '\0');
     if (strcmp(x, y) != 0) {
         fprintf(stderr, "%s differs (source %zu chars, destination %zu chars)\n", tbl, strlen(x), strlen(y));
@@ -175,7 +95,7 @@ static void compare(PGconn *src, PGconn *dst, const char *tbl)
         for (char *l = strtok(x, "\n"); l && shown < 10; l = strtok(NULL, "\n"))
             if (!strstr(y, l) && ++shown)
                 fprintf(stderr, "  only in the source: %s\n", l);
-        char *y2 = strdup(y), *x2 = rows(src, a);
+        char *y2 = strdup(y), *x2 = rt_rows(src, a);
         shown = 0;
         for (char *l = strtok(y2, "\n"); l && shown < 10; l = strtok(NULL, "\n"))
             if (!strstr(x2, l) && ++shown)
@@ -201,9 +121,9 @@ static void added_by_regex(PGconn *src, PGconn *adm)
     pgt_exec(adm, "CREATE DATABASE odst1");
     PGconn *dst = pgt_connect(&cl, "odst1");
     write_conf(conf, "o_slot1", "odst1", "public\\.on_.*", 2);
-    pid_t runner = spawn(conf, false, log, NULL);
+    pid_t runner = rt_spawn_run(conf, false, log, NULL);
     wait_log(log, "streaming changes", 60);
-    CHECK(log_has(log, "streaming changes"));
+    CHECK(rt_log_has(log, "streaming changes"));
     pid_t l1 = load("on_a", 100000);
     /* a new table matching the regex, filled, then written to while the
      * runner picks it up and snapshots it */
@@ -211,16 +131,16 @@ static void added_by_regex(PGconn *src, PGconn *adm)
     pgt_exec(src, "INSERT INTO on_b SELECT g, g %% 100, g * 3, now() FROM generate_series(1, 40000) g");
     pid_t l2 = load("on_b", 100000);
     wait_log(log, "table public.on_b is included now", 30);
-    CHECK(log_has(log, "table public.on_b is included now"));
-    for (int i = 0; i < 600 && !log_has(log, "public.on_b changed from SNAPSHOT_REPLICATION to INCREMENTAL"); i++)
+    CHECK(rt_log_has(log, "table public.on_b is included now"));
+    for (int i = 0; i < 600 && !rt_log_has(log, "public.on_b changed from SNAPSHOT_REPLICATION to INCREMENTAL"); i++)
         usleep(50000);
-    CHECK(log_has(log, "public.on_b changed from SNAPSHOT_REPLICATION to INCREMENTAL_REPLICATION"));
-    CHECK(log_has(log, "temporary replication slot"));
+    CHECK(rt_log_has(log, "public.on_b changed from SNAPSHOT_REPLICATION to INCREMENTAL_REPLICATION"));
+    CHECK(rt_log_has(log, "temporary replication slot"));
     sleep(2); /* more changes after the snapshot */
     stop(l1);
     stop(l2);
     kill(runner, SIGTERM);
-    CHECK_INT(wait_exit(runner, 60), 0);
+    CHECK_INT(rt_wait_exit(runner, 60), 0);
     CHECK_INT(run_caught_up(conf, log), 0);
     compare(src, dst, "on_a");
     compare(src, dst, "on_b");
@@ -234,7 +154,7 @@ static void added_by_regex(PGconn *src, PGconn *adm)
     pgt_exec(dst, "DROP TABLE public.on_a");
     pgt_exec(src, "UPDATE on_a SET a = -1 WHERE id %% 5 = 0");
     CHECK_INT(run_caught_up(conf, log), 0);
-    CHECK(log_has(log, "public.on_a changed from NEW to SNAPSHOT_REPLICATION"));
+    CHECK(rt_log_has(log, "public.on_a changed from NEW to SNAPSHOT_REPLICATION"));
     compare(src, dst, "on_a");
     PQfinish(dst);
 }
@@ -251,13 +171,13 @@ static void resumed_snapshot(PGconn *src, PGconn *adm)
     pgt_exec(src, "ANALYZE re_big");
     write_conf(conf, "o_slot2", "odst2", "public\\.re_.*", 4);
     /* killed right after its second chunk is in the journal */
-    pid_t runner = spawn(conf, false, log, "snapshot-chunk-written:2");
+    pid_t runner = rt_spawn_run(conf, false, log, "snapshot-chunk-written:2");
     pid_t l = load("re_big", 300000);
-    int rc = wait_exit(runner, 120);
+    int rc = rt_wait_exit(runner, 120);
     CHECK_INT(rc, 128 + SIGKILL);
     sleep(1);
     CHECK_INT(run_caught_up(conf, log), 0);
-    CHECK(log_has(log, "resuming its snapshot, 2 of"));
+    CHECK(rt_log_has(log, "resuming its snapshot, 2 of"));
     sleep(1);
     stop(l);
     CHECK_INT(run_caught_up(conf, log), 0);
@@ -279,7 +199,7 @@ static void idle_confirm(PGconn *src, PGconn *adm)
     pgt_exec(src, "CREATE TABLE id_other (id int PRIMARY KEY, v text)");
     pgt_exec(src, "CREATE PUBLICATION o_pub_small FOR TABLE id_pub");
     write_conf_pub(conf, "o_pub_small", "o_slot3", "odst3", "public\\.id_.*", 2);
-    pid_t runner = spawn(conf, false, log, NULL);
+    pid_t runner = rt_spawn_run(conf, false, log, NULL);
     wait_log(log, "streaming changes", 60);
     pgt_exec(src, "INSERT INTO id_other SELECT g, repeat('w', 200) FROM generate_series(1, 20000) g");
     char *end = pgt_query_value(src, "SELECT pg_current_wal_insert_lsn()%s", "");
@@ -298,7 +218,7 @@ static void idle_confirm(PGconn *src, PGconn *adm)
     CHECK_STR(saved, "1");
     free(saved);
     kill(runner, SIGTERM);
-    CHECK_INT(wait_exit(runner, 60), 0);
+    CHECK_INT(rt_wait_exit(runner, 60), 0);
     pgt_exec(src, "INSERT INTO id_pub VALUES (2, 'two')");
     CHECK_INT(run_caught_up(conf, log), 0); /* the continuity check accepts the advanced slot */
     char *v = pgt_query_value(dst, "SELECT string_agg(id || v, ',' ORDER BY id) FROM id_pub%s", "");
@@ -310,14 +230,9 @@ static void idle_confirm(PGconn *src, PGconn *adm)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PGCDC_BINARY\n", argv[0]);
-        return 2;
-    }
-    bin = argv[1];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgcdc-online-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return 1;
+    int start = rt_begin(argc, argv, "online", tmpdir, sizeof tmpdir);
+    if (start != 0)
+        return start;
     pgt_cluster_start(&cl, pgt_major(), NULL);
     PGconn *adm = pgt_connect(&cl, "postgres");
     pgt_exec(adm, "CREATE DATABASE osrc");
@@ -337,9 +252,6 @@ int main(int argc, char **argv)
     PQfinish(src);
     PQfinish(adm);
     pgt_cluster_stop(&cl);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (pgt_failures == 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    rt_tmpdir_remove(tmpdir);
     return pgt_done("pipeline-online");
 }

@@ -29,7 +29,7 @@
 
 #include "pgcdc/log.h"
 #include "pgcdc/pipeline.h"
-#include "pgt.h"
+#include "runner.h"
 #include "pipeline/pipeline_internal.h"
 
 static double now_s(void)
@@ -338,80 +338,22 @@ static void retry_loop(void)
 
 /* ---------------------------------------------------------------- live */
 
-static const char *bin;
 static char tmpdir[256];
 static pgt_cluster srccl, dstcl;
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc(1, (size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        exit(1);
-    fclose(f);
-    return s;
-}
-
-static bool log_has(const char *log, const char *s)
-{
-    char *l = read_file(log);
-    bool has = strstr(l, s) != NULL;
-    free(l);
-    return has;
-}
-
 static void write_conf(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    fprintf(f,
-            "[PostgreSQL Source Parameters]\n"
-            "PostgreSQL Connection URL = postgresql://127.0.0.1:%d/rsrc\n"
-            "PostgreSQL Username = postgres\n"
-            "Publication Name = r_pub\n"
-            "Replication Slot Name = r_slot\n"
-            "\n[PostgreSQL Destination Parameters]\n"
-            "Destination Type = POSTGRESQL\n"
-            "Destination Connection URL = postgresql://127.0.0.1:%d/rdst\n"
-            "Destination Username = postgres\n"
-            "\n[PostgreSQL Ingestion Parameters]\n"
-            "Included Table Names = public.r_load, public.r_small\n"
-            "Merge Task Schedule CRON = * * * * * ?\n",
-            srccl.port, dstcl.port);
-    fclose(f);
+    rt_write_conf(path, &(rt_conf){.source_port = srccl.port, .source_db = "rsrc", .publication = "r_pub",
+                                   .slot = "r_slot", .dest_port = dstcl.port, .dest_db = "rdst",
+                                   .names = "public.r_load, public.r_small", .cron = "* * * * * ?"});
 }
 
-static pid_t spawn(const char *conf, bool caught_up, const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *o = freopen(log, "a", stdout);
-        FILE *e = freopen(log, "a", stderr);
-        (void)o;
-        (void)e;
-        if (caught_up)
-            execl(bin, bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
-        else
-            execl(bin, bin, "run", "-c", conf, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
+/* rt_wait_exit, for the load process too */
 static int wait_exit(pid_t pid, int limit)
 {
-    for (int i = 0; i < limit * 10; i++) {
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        usleep(100000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
+    int st = 0;
+    if (rt_wait(pid, limit, &st))
+        return rt_exit_code(st);
     fprintf(stderr, "process %d did not finish in %d s\n", (int)pid, limit);
     return -1;
 }
@@ -424,18 +366,11 @@ static bool alive(pid_t pid)
 /* The retry lines of a log, for the test's output. */
 static void show_retries(const char *log)
 {
-    char *l = read_file(log);
+    char *l = rt_read_file(log);
     int n = 0;
     for (char *line = strtok(l, "\n"); line; line = strtok(NULL, "\n"))
         if (strstr(line, "interim error") && n++ < 6)
             fprintf(stderr, "  %s\n", line);
-    free(l);
-}
-
-static void show_log(const char *log)
-{
-    char *l = read_file(log);
-    fprintf(stderr, "--- %s ---\n%s---\n", log, l);
     free(l);
 }
 
@@ -536,7 +471,7 @@ static void restart_case(bool restart_source)
     snprintf(log2, sizeof log2, "%s/catchup.log", tmpdir);
     write_conf(conf);
 
-    pid_t runner = spawn(conf, false, log);
+    pid_t runner = rt_spawn_run(conf, false, log, NULL);
     PGconn *dst = pgt_connect(&dstcl, "rdst");
     bool ready = false;
     for (int i = 0; i < 600 && !ready; i++) {
@@ -544,13 +479,13 @@ static void restart_case(bool restart_source)
         PGresult *r = PQexec(dst, "SELECT count(*) FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" "
                                   "WHERE state = 'INCREMENTAL_REPLICATION'");
         ready = PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) == 2 &&
-                log_has(log, "streaming changes");
+                rt_log_has(log, "streaming changes");
         PQclear(r);
     }
     CHECK(ready);
     PQfinish(dst);
     if (!ready) {
-        show_log(log);
+        rt_show_log(log, NULL);
         return;
     }
 
@@ -577,21 +512,21 @@ static void restart_case(bool restart_source)
     fprintf(stderr, "%s: the running runner converged %.1f s after the load ended\n", name, now_s() - t0);
     CHECK_MSG(converged, "the running runner did not catch up after the %s restart", name);
     CHECK(alive(runner));
-    CHECK(log_has(log, "interim error, retrying in"));
-    CHECK(!log_has(log, "FAILED"));
+    CHECK(rt_log_has(log, "interim error, retrying in"));
+    CHECK(!rt_log_has(log, "FAILED"));
     show_retries(log);
     kill(runner, SIGTERM);
     int rc = wait_exit(runner, 60);
     CHECK_INT(rc, 0);
-    if (!converged || rc != 0 || !log_has(log, "interim error, retrying in"))
-        show_log(log);
+    if (!converged || rc != 0 || !rt_log_has(log, "interim error, retrying in"))
+        rt_show_log(log, NULL);
 
     /* a catch-up run: everything merged, nothing changed */
     unlink(log2);
-    rc = wait_exit(spawn(conf, true, log2), 60);
+    rc = wait_exit(rt_spawn_run(conf, true, log2, NULL), 60);
     CHECK_INT(rc, 0);
     if (rc != 0)
-        show_log(log2);
+        rt_show_log(log2, NULL);
     CHECK(same(src, SRC_LOAD, dst, DST_LOAD, true));
     CHECK(same(src, SRC_SMALL, dst, DST_SMALL, true));
     /* seed rows the load deleted: soft-deleted with their values */
@@ -642,10 +577,7 @@ static int live(bool restart_source)
 
     pgt_cluster_stop(&srccl);
     pgt_cluster_stop(&dstcl);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (pgt_failures == 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    rt_tmpdir_remove(tmpdir);
     return 0;
 }
 
@@ -658,7 +590,7 @@ int main(int argc, char **argv)
         return pgt_done("pipeline-retry");
     }
     if ((!strcmp(mode, "dest") || !strcmp(mode, "source")) && argc > 2) {
-        bin = argv[2];
+        rt_bin = argv[2];
         live(!strcmp(mode, "source"));
         return pgt_done(!strcmp(mode, "source") ? "pipeline-restart-source" : "pipeline-restart-dest");
     }

@@ -12,9 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pgt.h"
+#include "runner.h"
 
-static const char *bin;
 static char tmpdir[256];
 static pgt_cluster cl;
 
@@ -136,7 +135,7 @@ static char *dump(PGconn *c, const char *name, const col *cols, bool dest)
         if (pgt_major() >= k->min_major)
             n += snprintf(sel + n, sizeof sel - (size_t)n, ", %s::text", k->name);
     snprintf(sel + n, sizeof sel - (size_t)n, " FROM %s%s", name, dest ? " WHERE NOT \"_SNOWFLAKE_DELETED\"" : "");
-    return pgt_query_value(c, "SELECT array_to_string(ARRAY(SELECT t::text FROM (%s ORDER BY 1) t), E'\\n')", sel);
+    return rt_rows(c, sel);
 }
 
 static void compare(PGconn *src, PGconn *dst, const char *name, const col *cols, const char *when)
@@ -179,39 +178,11 @@ static void compare_types(PGconn *src, PGconn *dst, const char *name)
     free(exp);
 }
 
-static int run_caught_up(const char *conf, const char *log)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *o = freopen(log, "w", stdout);
-        FILE *e = freopen(log, "a", stderr);
-        (void)o;
-        (void)e;
-        execl(bin, bin, "run", "-c", conf, "--until-caught-up", (char *)NULL);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (rc != 0) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "cat %s >&2", log);
-        if (system(cmd) != 0)
-            fprintf(stderr, "(no log)\n");
-    }
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PGCDC_BINARY\n", argv[0]);
-        return 2;
-    }
-    bin = argv[1];
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgcdc-types-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return 1;
+    int start = rt_begin(argc, argv, "types", tmpdir, sizeof tmpdir);
+    if (start != 0)
+        return start;
     pgt_cluster_start(&cl, pgt_major(), NULL);
     PGconn *adm = pgt_connect(&cl, "postgres");
     pgt_exec(adm, "CREATE DATABASE tsrc");
@@ -232,18 +203,12 @@ int main(int argc, char **argv)
     char conf[300], log[300];
     snprintf(conf, sizeof conf, "%s/t.conf", tmpdir);
     snprintf(log, sizeof log, "%s/t.log", tmpdir);
-    FILE *f = fopen(conf, "w");
-    fprintf(f,
-            "[PostgreSQL Source Parameters]\nPostgreSQL Connection URL = postgresql://127.0.0.1:%d/tsrc\n"
-            "PostgreSQL Username = postgres\nPublication Name = t_pub\nReplication Slot Name = t_slot\n"
-            "[PostgreSQL Destination Parameters]\nDestination Type = POSTGRESQL\n"
-            "Destination Connection URL = postgresql://127.0.0.1:%d/tdst\nDestination Username = postgres\n"
-            "[PostgreSQL Ingestion Parameters]\nIncluded Table Names = public.typ_a, public.typ_b\n",
-            cl.port, cl.port);
-    fclose(f);
+    rt_write_conf(conf, &(rt_conf){.source_port = cl.port, .source_db = "tsrc", .publication = "t_pub",
+                                   .slot = "t_slot", .dest_port = cl.port, .dest_db = "tdst",
+                                   .names = "public.typ_a, public.typ_b"});
 
     /* 1. the snapshot */
-    CHECK_INT(run_caught_up(conf, log), 0);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
     compare_types(src, dst, "typ_a");
     compare_types(src, dst, "typ_b");
     compare(src, dst, "typ_a", table_a, "after the snapshot");
@@ -270,7 +235,7 @@ int main(int argc, char **argv)
         }
         pgt_exec(src, "DELETE FROM %s WHERE id = 3", tables[t]);
     }
-    CHECK_INT(run_caught_up(conf, log), 0);
+    CHECK_INT(rt_run_caught_up(conf, log, 0), 0);
     compare(src, dst, "typ_a", table_a, "after CDC");
     compare(src, dst, "typ_b", table_b, "after CDC");
     char *del = pgt_query_value(dst, "SELECT count(*) FROM typ_a WHERE id = 3 AND \"_SNOWFLAKE_DELETED\"%s", "");
@@ -281,9 +246,6 @@ int main(int argc, char **argv)
     PQfinish(dst);
     PQfinish(adm);
     pgt_cluster_stop(&cl);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (pgt_failures == 0 && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    rt_tmpdir_remove(tmpdir);
     return pgt_done("pipeline-types");
 }
