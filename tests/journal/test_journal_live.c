@@ -131,8 +131,9 @@ static pgcdc_batch *unchanged_key_batch(void)
 }
 
 static PGconn *killer;
-static int kill_writer(void *ud)
+static pgcdc_code kill_writer(void *ud, pgcdc_error *err)
 {
+    (void)err;
     PGconn *victim = ud;
     pgt_exec(killer, "SELECT pg_terminate_backend(%d)", PQbackendPID(victim));
     /* wait until the backend is gone, so COMMIT surely finds it dead */
@@ -146,10 +147,10 @@ static int kill_writer(void *ud)
     }
     return 0;
 }
-static int inject(void *ud)
+static pgcdc_code inject(void *ud, pgcdc_error *err)
 {
     (void)ud;
-    return 1;
+    return pgcdc_error_set(err, PGCDC_EIO, "journal write: stopped before COMMIT (fault injection)");
 }
 
 int main(void)

@@ -185,6 +185,40 @@ static void resumed_snapshot(PGconn *src, PGconn *adm)
     PQfinish(dst);
 }
 
+/* A snapshot killed after two chunks, then (a) a column added on the source
+ * before the resume: the snapshot starts over in the new shape; (b) the
+ * table restarted (state row deleted, destination table dropped) before the
+ * resume: the chunks recorded in its earlier life are not reused. */
+static void resume_after_changes(PGconn *src, PGconn *adm)
+{
+    char conf[300], log[300];
+    pgt_exec(adm, "CREATE DATABASE odst4");
+    PGconn *dst = pgt_connect(&cl, "odst4");
+    snprintf(conf, sizeof conf, "%s/rc.conf", tmpdir);
+    snprintf(log, sizeof log, "%s/rc.log", tmpdir);
+    pgt_exec(src, "CREATE TABLE rc_z (id int PRIMARY KEY, a int, b bigint, t timestamptz)");
+    pgt_exec(src, "CREATE TABLE rc_r (id int PRIMARY KEY, a int, b bigint, t timestamptz)");
+    pgt_exec(src, "INSERT INTO rc_z SELECT g, g %% 100, g * 3, now() FROM generate_series(1, 200000) g");
+    pgt_exec(src, "INSERT INTO rc_r SELECT g, g %% 100, g * 3, now() FROM generate_series(1, 200000) g");
+    pgt_exec(src, "ANALYZE rc_z; ANALYZE rc_r");
+    write_conf(conf, "o_slot4", "odst4", "public\\.rc_.*", 4);
+    CHECK_INT(rt_wait_exit(rt_spawn_run(conf, false, log, "snapshot-chunk-written:3"), 120), 128 + SIGKILL);
+    /* (a) */
+    pgt_exec(src, "ALTER TABLE rc_z ADD COLUMN z int");
+    pgt_exec(src, "UPDATE rc_z SET z = id * 2 WHERE id %% 1000 = 0");
+    /* (b) */
+    pgt_exec(dst, "DELETE FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" WHERE table_name = 'public.rc_r'");
+    pgt_exec(dst, "DROP TABLE public.rc_r");
+    pgt_exec(src, "UPDATE rc_r SET a = -a WHERE id %% 7 = 0");
+    CHECK_INT(run_caught_up(conf, log), 0);
+    CHECK(rt_log_has(log, "table public.rc_z: its columns changed before its snapshot"));
+    CHECK(!rt_log_has(log, "FAILED"));
+    CHECK(rt_same(src, "SELECT id, a, b, t, z FROM rc_z", dst,
+                  "SELECT id, a, b, t, z FROM rc_z WHERE NOT \"_SNOWFLAKE_DELETED\""));
+    compare(src, dst, "rc_r");
+    PQfinish(dst);
+}
+
 /* Only unpublished tables are written: the stream is quiet, yet the slot
  * must not pin the WAL - its position is saved and confirmed (cdc.c,
  * confirm_idle), and a restart continues from it. */
@@ -243,6 +277,7 @@ int main(int argc, char **argv)
 
     added_by_regex(src, adm);
     resumed_snapshot(src, adm);
+    resume_after_changes(src, adm);
     idle_confirm(src, adm);
 
     if (pgt_failures && getenv("PGCDC_TEST_HOLD")) {

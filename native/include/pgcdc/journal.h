@@ -47,10 +47,13 @@ typedef struct pgcdc_journal_options {
     const char *slot_name;        /* the state row's key (the replication slot) */
     const char *state_schema;     /* destination schema of _PGCDC_SOURCE_STATE, before resolution */
     pgcdc_ident_case ident_case;  /* resolution of state_schema */
-    /* Fault injection (tests, the runner's crash drills): called inside the
-     * write's transaction after the COPYs and the state upsert, just before
-     * COMMIT. Non-zero fails the write (rolled back, PGCDC_EIO). May be NULL. */
-    int (*before_commit)(void *userdata);
+    /* Called inside the write's transaction on the writer's connection,
+     * after the COPYs and the state upsert, just before COMMIT: to commit
+     * something with the rows (the runner records a snapshot chunk as done),
+     * or to inject a fault in tests. An error fails the write (rolled back)
+     * with that code and message (and SQLSTATE: interim ones stay interim).
+     * May be NULL. */
+    pgcdc_code (*before_commit)(void *userdata, pgcdc_error *err);
     void *userdata;
 } pgcdc_journal_options;
 

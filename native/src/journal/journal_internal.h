@@ -35,7 +35,7 @@ struct pgcdc_journal_writer {
     char *slot;
     char *state_schema;
     pgcdc_ident_case ident_case;
-    int (*before_commit)(void *userdata);
+    pgcdc_code (*before_commit)(void *userdata, pgcdc_error *err);
     void *userdata;
     char *state_q;         /* the state table, quoted and qualified */
     jtable **tables;

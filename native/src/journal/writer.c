@@ -343,8 +343,8 @@ pgcdc_code pgcdc_journal_write(pgcdc_journal_writer *w, const pgcdc_batch *batch
     }
     if (rc == PGCDC_OK && m->confirm_lsn > 0)
         rc = jstate_upsert(w->conn, w->state_q, w->slot, (int64_t)m->confirm_lsn, &st.confirm_lsn, err);
-    if (rc == PGCDC_OK && w->before_commit && w->before_commit(w->userdata) != 0)
-        rc = pgcdc_error_set(err, PGCDC_EIO, "journal write: stopped before COMMIT (fault injection)");
+    if (rc == PGCDC_OK && w->before_commit)
+        rc = w->before_commit(w->userdata, err);
     if (rc == PGCDC_OK)
         rc = exec_cmd(w->conn, "COMMIT", "COMMIT", err);
     if (rc != PGCDC_OK) {

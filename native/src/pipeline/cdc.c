@@ -39,6 +39,8 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static pgcdc_code finish_one(pl_ctx *x, pl_table *t, pgcdc_error *err);
+
 static pl_table *find(cdc *c, const char *schema, const char *name)
 {
     if (c->last && !strcmp(c->last->name, name) && !strcmp(c->last->schema, schema))
@@ -89,7 +91,19 @@ static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *r
                 "table if it is not wanted)");
         return PGCDC_OK;
     }
-    pgcdc_code rc = pl_shape_remember(t, xid, err);
+    pgcdc_code rc = PGCDC_OK;
+    if (t->snap_waiting) {
+        /* its snapshot was read at a point this transaction commits after,
+         * and every transaction before this one is written: the snapshot is
+         * merged first, with the shape it was read in */
+        rc = finish_one(x, t, err);
+        if (rc != PGCDC_OK || strcmp(t->state, PL_INCREMENTAL) != 0) {
+            if (rc != PGCDC_OK)
+                c->restart_rc = rc;
+            return rc;
+        }
+    }
+    rc = pl_shape_remember(t, xid, err);
     if (rc == PGCDC_OK)
         rc = pl_schema_change(x, t, rel, err);
     if (rc != PGCDC_OK)
@@ -125,18 +139,18 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
              * maps their values by name: added columns NULL) */
             if (ev->txn && pl_relation_matches_prev(c->x, t, ev->rel, xid))
                 break;
+            /* a table whose snapshot point is ahead: rows of a transaction
+             * before it are overridden by the snapshot rows, whatever their
+             * shape (mapped by name meanwhile) */
+            if (!strcmp(t->state, PL_SNAPSHOT) &&
+                (t->needs_snapshot || (t->snap_waiting && ev->txn && ev->txn->commit_lsn < t->snap_lsn)))
+                break;
             /* a schema change: handled between transactions (see schema.c) */
             flush_and_restart(c, t, ev->rel, xid, err);
             return -1;
         }
         break;
     }
-    case PGCDC_EV_COMMIT:
-        /* the transaction with rows of two shapes is over */
-        for (size_t i = 0; ev->txn && i < c->x->ntables; i++)
-            if (c->x->tables[i].prev && c->x->tables[i].prev_xid == ev->txn->xid)
-                pl_shape_forget(&c->x->tables[i]);
-        break;
     case PGCDC_EV_TRUNCATE:
         for (int i = 0; i < ev->nrelations; i++) {
             pl_table *t = find(c, ev->relations[i]->nspname, ev->relations[i]->relname);
@@ -355,6 +369,30 @@ static pgcdc_code confirm_idle(cdc *c, pgcdc_error *err)
     return PGCDC_OK;
 }
 
+/* A snapshot read while streaming, once every change before its point is
+ * written: the rows that moved into finished chunks read again (a resumed
+ * snapshot, fixup.c), then the merge into INCREMENTAL_REPLICATION. A
+ * permanent failure fails the table alone. */
+static pgcdc_code finish_one(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    /* (fix_repl is set whenever a table needs a fixup: online.c) */
+    if (t->needs_fixup && x->fix_repl) {
+        pgcdc_error e;
+        pgcdc_code f = pl_snapshot_fixup(x, t, &e);
+        if (f != PGCDC_OK && pl_ends_attempt(f, &e)) {
+            if (err)
+                *err = e;
+            return f;
+        }
+        if (f != PGCDC_OK) {
+            t->snap_waiting = false;
+            pl_fail(x, t, e.message);
+            return PGCDC_OK;
+        }
+    }
+    return pl_snapshot_finish(x, t, t->snap_lsn, err);
+}
+
 /* A table still to snapshot, or read and waiting for the stream: the run
  * is not caught up while one exists. */
 static bool snapshots_open(const pl_ctx *x)
@@ -372,24 +410,8 @@ static pgcdc_code finish_waiting(cdc *c, bool quiet, pgcdc_error *err)
     pgcdc_code rc = PGCDC_OK;
     for (size_t i = 0; i < c->x->ntables && rc == PGCDC_OK; i++) {
         pl_table *t = &c->x->tables[i];
-        if (!t->snap_waiting || !t->registered || !caught_up(c, t->snap_lsn, quiet))
-            continue;
-        /* (fix_repl is set whenever a table needs a fixup: online.c) */
-        if (t->needs_fixup && c->x->fix_repl) {
-            pgcdc_error e;
-            pgcdc_code f = pl_snapshot_fixup(c->x, t, &e);
-            if (f != PGCDC_OK && pl_ends_attempt(f, &e)) {
-                if (err)
-                    *err = e;
-                return f;
-            }
-            if (f != PGCDC_OK) {
-                pl_fail(c->x, t, e.message);
-                t->snap_waiting = false;
-                continue;
-            }
-        }
-        rc = pl_snapshot_finish(c->x, t, t->snap_lsn, err);
+        if (t->snap_waiting && t->registered && caught_up(c, t->snap_lsn, quiet))
+            rc = finish_one(c->x, t, err);
     }
     bool fixups = false;
     for (size_t i = 0; i < c->x->ntables; i++)

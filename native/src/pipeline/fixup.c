@@ -153,8 +153,10 @@ static pgcdc_code select_sql(PGconn *src, const pl_table *t, pgcdc_buf *sql, pgc
     char *n = PQescapeIdentifier(src, t->name, strlen(t->name));
     if (rc == PGCDC_OK && !oom)
         oom |= !s || !n ||
-               pgcdc_buf_printf(sql, " FROM ONLY %s.%s WHERE (%s) IN (SELECT %s FROM unnest(%s) AS u(%s))", s, n,
-                                keys.data, casts.data, args.data, names.data) != 0;
+               pgcdc_buf_printf(sql, " FROM %s%s.%s WHERE (%s) IN (SELECT %s FROM unnest(%s) AS u(%s))",
+                                /* as the reader: a partitioned table through its root */
+                                t->has_plan && t->plan.partitioned ? "" : "ONLY ", s, n, keys.data, casts.data,
+                                args.data, names.data) != 0;
     PQfreemem(s);
     PQfreemem(n);
     pgcdc_buf_free(&keys);
@@ -230,7 +232,9 @@ pgcdc_code pl_snapshot_fixup(pl_ctx *x, pl_table *t, pgcdc_error *err)
         if (PQresultStatus(r) != PGRES_COMMAND_OK)
             rc = src_error(src, r, "starting the snapshot transaction", err);
         PQclear(r);
-        if (rc == PGCDC_OK && name && pgcdc_buf_printf(&sql, "SET TRANSACTION SNAPSHOT %s", name) == 0) {
+        if (rc == PGCDC_OK && (!name || pgcdc_buf_printf(&sql, "SET TRANSACTION SNAPSHOT %s", name) != 0))
+            rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory"); /* never read under another snapshot */
+        if (rc == PGCDC_OK) {
             r = PQexec(src, sql.data);
             if (PQresultStatus(r) != PGRES_COMMAND_OK)
                 rc = src_error(src, r, "importing the snapshot", err);

@@ -138,6 +138,13 @@ pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err)
     const char *next = x->cfg->incremental ? PL_INCREMENTAL : PL_SNAPSHOT;
     if (c == PGCDC_OK)
         c = pl_restart_dest(x, t, &e);
+    /* chunks an earlier life of the table recorded are not this one's */
+    if (c == PGCDC_OK)
+        c = pl_snapstate_clear(x, t, &e);
+    free(t->done_chunks);
+    t->done_chunks = NULL;
+    t->ndone = 0;
+    t->needs_fixup = t->snap_waiting = false;
     if (c == PGCDC_OK) {
         snprintf(t->state, sizeof t->state, "%s", PL_NEW);
         c = pl_create_dest(x, t, next, &e);
@@ -159,6 +166,76 @@ pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err)
     return PGCDC_OK;
 }
 
+/* The columns t has in the catalog as the snapshot sc sees it. If they are
+ * not t's (a column changed before the snapshot point, or while an
+ * interrupted snapshot waited to resume), t takes them and starts over: its
+ * destination and journal are made anew for that shape and its recorded
+ * chunks dropped - rows read in one shape cannot be resumed in another, and
+ * the chunks are read in exactly the shape of the snapshot. */
+static pgcdc_code check_shape(pl_ctx *x, pl_table *t, PGconn *sc, pgcdc_error *err)
+{
+    pl_table tmp;
+    memset(&tmp, 0, sizeof tmp);
+    memcpy(tmp.schema, t->schema, sizeof tmp.schema);
+    memcpy(tmp.name, t->name, sizeof tmp.name);
+    memcpy(tmp.key, t->key, sizeof tmp.key);
+    tmp.journal_epoch = t->journal_epoch;
+    tmp.journal_n = t->journal_n;
+    PGconn *src = x->src;
+    x->src = sc; /* pl_describe reads the catalog there, under the snapshot */
+    pgcdc_error e;
+    pgcdc_code rc = pl_describe(x, &tmp, &e);
+    x->src = src;
+    bool same = false;
+    if (rc == PGCDC_OK) {
+        pl_colspec *a = pl_table_specs(t), *b = pl_table_specs(&tmp);
+        same = a && b && t->ncols == tmp.ncols && memcmp(a, b, t->ncols * sizeof *a) == 0;
+        free(a);
+        free(b);
+    }
+    pl_table_clear(&tmp);
+    if (rc == PGCDC_OK && same)
+        return PGCDC_OK;
+    if (rc != PGCDC_OK && pl_ends_attempt(rc, &e)) {
+        if (err)
+            *err = e;
+        return rc;
+    }
+    if (rc != PGCDC_OK) { /* no key now, an unsupported type ... */
+        pl_fail(x, t, e.message);
+        return PGCDC_OK;
+    }
+    pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its columns changed before its snapshot; the snapshot starts over with "
+              "the new columns", t->schema, t->name);
+    x->src = sc;
+    pl_dropped_clear(t);
+    rc = pl_describe(x, t, &e);
+    x->src = src;
+    t->described = rc == PGCDC_OK;
+    if (rc == PGCDC_OK) {
+        t->had_row = true;
+        rc = pl_table_start(x, t, &e); /* fails the table alone when it must */
+    }
+    if (rc != PGCDC_OK && err)
+        *err = e;
+    return rc;
+}
+
+/* A connection inside the exported snapshot (REPEATABLE READ, imported). */
+static pgcdc_code snapshot_conn(pl_ctx *x, const char *name, PGconn **out, pgcdc_error *err)
+{
+    pgcdc_code rc = pgcdc_source_connect(&x->cfg->source, false, out, err);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", name); /* a server-made name: [0-9A-F-] */
+    if (rc == PGCDC_OK && strspn(name, "0123456789ABCDEFabcdef-") != strlen(name))
+        rc = pgcdc_error_set(err, PGCDC_EPROTOCOL, "unexpected exported snapshot name \"%s\"", name);
+    if (rc == PGCDC_OK)
+        rc = pl_exec(*out, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err);
+    if (rc == PGCDC_OK)
+        rc = pl_exec(*out, sql, err);
+    return rc;
+}
+
 pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err)
 {
     PGconn *repl = NULL;
@@ -176,7 +253,17 @@ pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err)
             if (t->needs_snapshot && t->registered && strcmp(t->state, PL_SNAPSHOT) != 0)
                 t->needs_snapshot = false;
         }
-        rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, true, err);
+        PGconn *sc = NULL;
+        rc = snapshot_conn(x, created.snapshot_name, &sc, err);
+        for (size_t i = 0; i < x->ntables && rc == PGCDC_OK; i++) {
+            pl_table *t = &x->tables[i];
+            if (t->needs_snapshot && t->registered && !strcmp(t->state, PL_SNAPSHOT))
+                rc = check_shape(x, t, sc, err);
+        }
+        if (sc)
+            PQfinish(sc);
+        if (rc == PGCDC_OK)
+            rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, true, err);
     }
     bool fixup = false;
     for (size_t i = 0; rc == PGCDC_OK && i < x->ntables; i++)

@@ -169,7 +169,7 @@ pgcdc_code pl_snapstate_begin(pl_ctx *x, pl_table *t, pgcdc_lsn lsn, pgcdc_error
 /* Loads a resumable plan and its done chunks into t (*found false: none). */
 pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *err);
 pgcdc_code pl_snapstate_clear(pl_ctx *x, pl_table *t, pgcdc_error *err);
-int pl_snapstate_before_commit(void *userdata);
+pgcdc_code pl_snapstate_before_commit(void *userdata, pgcdc_error *err);
 
 /* online.c: tables added while running, snapshots while streaming */
 double pl_now(void);

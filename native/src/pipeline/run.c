@@ -57,7 +57,9 @@ static pgcdc_code describe_tables(pl_ctx *x, bool fresh, pgcdc_error *err)
         bool found = false;
         /* a replicating table continues with the shape it had at the durable
          * position (the source's catalog may be ahead: the stream will tell) */
-        if (!fresh && !strcmp(t->state, PL_INCREMENTAL)) {
+        /* a table in SNAPSHOT_REPLICATION too: its journal has the saved shape
+         * (online.c starts it over if the catalog differs at the snapshot) */
+        if (!fresh && (!strcmp(t->state, PL_INCREMENTAL) || !strcmp(t->state, PL_SNAPSHOT))) {
             rc = pl_columns_load(x, t, &found, &e);
             if (rc == PGCDC_OK)
                 rc = pl_shape_load(x, t, &e);
@@ -109,12 +111,6 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
     char l[PGCDC_LSN_STRLEN];
     pgcdc_log(PGCDC_LOG_INFO, "created replication slot %s at %s", x->slot,
               pgcdc_lsn_format(created.consistent_point, l));
-    /* From here a restart streams from the slot's start, and resumes the
-     * snapshot of every table left in SNAPSHOT_REPLICATION from its last
-     * finished chunk (online.c, snapstate.c) instead of starting over. */
-    rc = pl_source_state_upsert(x, created.consistent_point, err);
-    if (rc == PGCDC_OK)
-        x->durable = created.consistent_point;
     const char *next = x->cfg->incremental ? PL_INCREMENTAL : PL_SNAPSHOT;
     for (size_t i = 0; i < x->ntables && rc == PGCDC_OK; i++) {
         pl_table *t = &x->tables[i];
@@ -138,6 +134,15 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
             pl_fail(x, t, e.message);
         }
     }
+    /* Once every table is SNAPSHOT_REPLICATION (or FAILED), a restart
+     * streams from the slot's start and resumes each snapshot from its last
+     * finished chunk (online.c, snapstate.c). Not before: a crash in the
+     * loop above must start over, or tables not yet moved would continue
+     * from the new slot as if nothing had happened in between. */
+    if (rc == PGCDC_OK)
+        rc = pl_source_state_upsert(x, created.consistent_point, err);
+    if (rc == PGCDC_OK)
+        x->durable = created.consistent_point;
     if (rc == PGCDC_OK && !x->cfg->incremental)
         rc = pl_snapshot(x, created.snapshot_name, created.consistent_point, false, err);
     PQfinish(repl); /* the exported snapshot is no longer needed */

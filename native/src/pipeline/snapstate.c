@@ -162,21 +162,19 @@ pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *e
 
 /* The journal writer's before_commit hook: inside the write's transaction on
  * x->dst. Records the chunk being written (x->chunk_table), if any. */
-int pl_snapstate_before_commit(void *userdata)
+pgcdc_code pl_snapstate_before_commit(void *userdata, pgcdc_error *err)
 {
     pl_ctx *x = userdata;
     if (!x->chunk_table)
-        return 0;
+        return PGCDC_OK;
     char id[16], l[24];
     snprintf(id, sizeof id, "%u", x->chunk_id);
     snprintf(l, sizeof l, "%lld", (long long)x->chunk_lsn);
     const char *v[3] = {x->chunk_table->key, id, l};
-    pgcdc_error e;
     pgcdc_code rc = exec_for(x, "INSERT INTO %s (\"table_name\", \"chunk_id\", \"snapshot_lsn\") "
                                 "VALUES ($1, CAST($2 AS integer), CAST($3 AS bigint)) ON CONFLICT DO NOTHING",
-                             3, v, &e);
+                             3, v, err);
     if (rc != PGCDC_OK)
-        pgcdc_log(PGCDC_LOG_WARN, "recording snapshot chunk %s of %s as done: %s", id, x->chunk_table->key,
-                  e.message);
-    return rc != PGCDC_OK;
+        pgcdc_error_prefix(err, "recording snapshot chunk %s of %s as done", id, x->chunk_table->key);
+    return rc;
 }
