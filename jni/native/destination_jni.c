@@ -110,6 +110,32 @@ JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_Destination_nWriteJournal(JNIEnv *env,
     return (jlong)durable;
 }
 
+JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_Destination_nWriteFailures(JNIEnv *env, jclass cls, jlong h)
+{
+    if (pj_closed(env, h, "Destination"))
+        return NULL;
+    size_t n = pgcdc_destination_write_failures(D(h), NULL, 0);
+    const char **names = calloc(n ? n : 1, sizeof *names);
+    if (!names) {
+        pj_throw_code(env, PGCDC_ENOMEM, "out of native memory");
+        return NULL;
+    }
+    pgcdc_destination_write_failures(D(h), names, n);
+    jclass sc = (*env)->FindClass(env, "java/lang/String");
+    jobjectArray arr = sc ? (*env)->NewObjectArray(env, (jsize)n, sc, NULL) : NULL;
+    for (size_t i = 0; arr && i < n; i++) {
+        jstring s = pj_string(env, names[i]);
+        if (!s) {
+            arr = NULL; /* an exception is pending */
+            break;
+        }
+        (*env)->SetObjectArrayElement(env, arr, (jsize)i, s);
+        (*env)->DeleteLocalRef(env, s);
+    }
+    free(names);
+    return arr;
+}
+
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_Destination_nFinishSnapshot(JNIEnv *env, jclass cls, jlong h,
                                                                     jstring table, jlong lsn)
 {

@@ -49,6 +49,12 @@ JNIEXPORT void JNICALL Java_io_pgcdc_jni_ChangeReader_nConfirm(JNIEnv *env, jcla
         pgcdc_change_reader_confirm(PJ_PTR(pgcdc_change_reader, h), (pgcdc_lsn)lsn);
 }
 
+JNIEXPORT void JNICALL Java_io_pgcdc_jni_ChangeReader_nSetIdleInterval(JNIEnv *env, jclass cls, jlong h, jint ms)
+{
+    if (!pj_closed(env, h, "ChangeReader"))
+        pgcdc_change_reader_set_idle_interval(PJ_PTR(pgcdc_change_reader, h), (int)ms);
+}
+
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_ChangeReader_nConfirmedLsn(JNIEnv *env, jclass cls, jlong h)
 {
     if (pj_closed(env, h, "ChangeReader"))

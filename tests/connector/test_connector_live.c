@@ -79,9 +79,15 @@ static int drain(pgcdc_change_reader *r, pgcdc_destination *d, int quiet_polls)
         CHECK_MSG(rc == PGCDC_OK, "poll: %s", err.message);
         if (rc != PGCDC_OK)
             break;
-        quiet = 0;
-        batches++;
-        CHECK(info.transactions > 0);
+        if (info.transactions == 0) {
+            /* a quiet stream's position: no records, a position to write */
+            CHECK_INT(info.changes, 0);
+            CHECK(info.confirm_lsn > 0);
+            quiet++;
+        } else {
+            quiet = 0;
+            batches++;
+        }
         CHECK(info.confirm_lsn >= info.first_lsn);
         pgcdc_lsn durable = 0;
         rc = pgcdc_destination_write_journal(d, (const uint8_t *)b.data, b.len, &durable, &err);
@@ -91,6 +97,26 @@ static int drain(pgcdc_change_reader *r, pgcdc_destination *d, int quiet_polls)
     }
     pgcdc_buf_free(&b);
     return batches;
+}
+
+/* Finishes a table's snapshot once the stream is written past its point:
+ * until then PGCDC_ETIMEOUT, and the stream is drained meanwhile. */
+static pgcdc_code finish(pgcdc_change_reader *r, pgcdc_destination *d, const char *table, pgcdc_lsn lsn,
+                         int *waited)
+{
+    pgcdc_error err;
+    pgcdc_code rc = PGCDC_ETIMEOUT;
+    *waited = 0;
+    for (int i = 0; i < 100 && rc == PGCDC_ETIMEOUT; i++) {
+        rc = pgcdc_destination_finish_snapshot(d, table, lsn, &err);
+        if (rc == PGCDC_ETIMEOUT) {
+            CHECK_CONTAINS(err.message, "cannot be finished yet");
+            (*waited)++;
+            drain(r, d, 1);
+        }
+    }
+    CHECK_MSG(rc == PGCDC_OK, "finish %s: %s", table, err.message);
+    return rc;
 }
 
 static const pgcdc_pipeline_table_status *find(const pgcdc_pipeline_table_status *st, size_t n, const char *t)
@@ -174,6 +200,7 @@ int main(void)
     CHECK_MSG(rc == PGCDC_OK, "reader open: %s", err.message);
     if (rc != PGCDC_OK)
         return pgt_done("connector-live");
+    pgcdc_change_reader_set_idle_interval(r, 300);
     CHECK_STR(pgt_query_value(src, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'c_slot'"), "1");
     pgcdc_destination *d = NULL;
     rc = pgcdc_destination_open(cfg, &d, &err);
@@ -232,10 +259,15 @@ int main(void)
     }
     pgcdc_snapshot_chunks_free(chunks, nchunks);
     pgcdc_snapshot_session_close(s);
-    CHECK_INT(pgcdc_destination_finish_snapshot(d, "public.items", c1, &err), PGCDC_OK);
+    /* the changes made after the session began are not written yet: the
+     * snapshot waits for them (durable position < its point) */
+    CHECK_INT(pgcdc_destination_finish_snapshot(d, "public.items", c1, &err), PGCDC_ETIMEOUT);
+    int waited = 0;
+    CHECK_INT(finish(r, d, "public.items", c1, &waited), PGCDC_OK);
+    CHECK(waited >= 1);
     CHECK_INT(pgcdc_destination_finish_snapshot(d, "public.items", c1, &err), PGCDC_EINVAL);
     CHECK_CONTAINS(err.message, "INCREMENTAL_REPLICATION");
-    CHECK(drain(r, d, 2) >= 1);
+    drain(r, d, 2);
     CHECK_INT(pgcdc_destination_merge(d, &err), PGCDC_OK);
     char *a = rows(src, "items", false), *b = rows(dst, "public.items", true);
     CHECK_STR(b, a);
@@ -287,7 +319,7 @@ int main(void)
     }
     CHECK(rc != PGCDC_OK);
     pgcdc_snapshot_chunks_free(chunks, nchunks);
-    CHECK_INT(pgcdc_destination_finish_snapshot(d, "public.snap", c2, &err), PGCDC_OK);
+    CHECK_INT(finish(r, d, "public.snap", c2, &waited), PGCDC_OK);
     drain(r, d, 1); /* while the writer may still run */
     pthread_join(wt, NULL);
     drain(r, d, 2);

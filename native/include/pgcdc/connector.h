@@ -90,11 +90,19 @@ typedef struct pgcdc_change_reader pgcdc_change_reader;
 pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const char *slot_name, pgcdc_lsn start_lsn,
                                     pgcdc_change_reader **out, pgcdc_error *err);
 /* Complete transactions only, cut once about max_bytes are gathered (one
- * transaction is never split), into out (replaced). PGCDC_ETIMEOUT when no
- * transaction completed within timeout_ms; PGCDC_ECONNECT when the connection
+ * transaction is never split), into out (replaced); or a position-only batch
+ * (see set_idle_interval). PGCDC_ETIMEOUT when no transaction completed
+ * within timeout_ms; PGCDC_ECONNECT when the connection
  * was lost (interim: close and open again from the confirmed position). */
 pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size_t max_bytes, pgcdc_buf *out,
                                     pgcdc_batch_info *info, pgcdc_error *err);
+/* A quiet stream - nothing gathered, nothing open - hands out a batch
+ * without records whose confirm LSN is the position the server has sent up
+ * to (info: 0 transactions), at most every ms (default 10 000; 0: never),
+ * when that position moved: written like any batch, it moves the
+ * destination's durable position (which finishing a snapshot waits for) and
+ * then the slot. */
+void pgcdc_change_reader_set_idle_interval(pgcdc_change_reader *r, int ms);
 /* Everything up to lsn is durable downstream: the slot may advance. */
 void pgcdc_change_reader_confirm(pgcdc_change_reader *r, pgcdc_lsn lsn);
 /* The highest position confirmed, or what the server holds as confirmed. */
@@ -123,12 +131,39 @@ pgcdc_code pgcdc_destination_tables(pgcdc_destination *d, pgcdc_pipeline_table_s
  * states are left alone. PGCDC_ENOTFOUND for a table that is not included. */
 pgcdc_code pgcdc_destination_prepare_table(pgcdc_destination *d, const char *table, char state[32],
                                            pgcdc_error *err);
-/* One ChangeBatch into the journals, in one transaction; changes of tables
- * that are not replicating are dropped. *durable = the durable position. */
+/* One ChangeBatch into the journals; changes of tables that are not
+ * replicating are dropped. *durable = the durable position. A batch may
+ * carry only a position (no records: a quiet stream's, see the reader).
+ *
+ * Schema changes: the batch's SchemaEvents tell each table's shape; one that
+ * differs from the table's current shape is applied between the records
+ * before its transaction (written first, in their own destination
+ * transaction) and the rest, as the CLI runner does (docs/runner.md "Schema
+ * changes while running"): generation n merged, then DDL + generation n+1 +
+ * state + columns in one transaction. A change that cannot be followed fails
+ * that table alone.
+ *
+ * A table whose rows the destination refuses (PGCDC_EVALUE, EUNSUPPORTED,
+ * EPROTOCOL, a permanent ESQL) fails alone - FAILED with the reference's log
+ * line - and the rest is written: pgcdc_destination_write_failures names the
+ * tables this call failed. */
 pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *data, size_t len,
                                            pgcdc_lsn *durable, pgcdc_error *err);
+/* The tables ("schema.table") the last write_journal moved to FAILED: up to
+ * max into tables (valid until the next write); returns how many there are. */
+size_t pgcdc_destination_write_failures(const pgcdc_destination *d, const char **tables, size_t max);
 /* SNAPSHOT_REPLICATION -> INCREMENTAL_REPLICATION with the merge bound
- * (snapshot_lsn, -1), in one transaction. */
+ * (snapshot_lsn, -1), in one transaction.
+ *
+ * Only once the durable position (the CDC batches written for this slot) has
+ * reached snapshot_lsn: until then PGCDC_ETIMEOUT (interim: call again
+ * later). The merge settles every CDC row before the snapshot's point as
+ * contained in the snapshot; one not written yet would be skipped when it
+ * comes - and when the journal also holds an earlier, abandoned snapshot of
+ * the table (a session lost with a restart; its rows are stamped with an
+ * older point), a row that attempt read and a later change removed would
+ * stay. With a quiet source the reader's position-only batches move the
+ * durable position. */
 pgcdc_code pgcdc_destination_finish_snapshot(pgcdc_destination *d, const char *table, pgcdc_lsn snapshot_lsn,
                                              pgcdc_error *err);
 /* Every INCREMENTAL_REPLICATION table up to the durable position. A table
@@ -159,7 +194,8 @@ void pgcdc_snapshot_session_close(pgcdc_snapshot_session *s);
 
 /* Reads one chunk on its own connection under the descriptor's snapshot:
  * out = one SnapshotRows record. PGCDC_EINVAL for bytes that are not a
- * descriptor; PGCDC_ESQL when the snapshot is gone (its session closed). */
+ * descriptor; PGCDC_ENOTFOUND when the snapshot is gone (its session was closed
+ * or lost: the chunk belongs to an abandoned attempt). */
 pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
                                       pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err);
 

@@ -16,10 +16,32 @@ struct pgcdc_destination {
     cn_table **t;
     size_t n;
     pgcdc_buf scratch;           /* a filtered batch */
+    pgcdc_buf slice;             /* a part of a batch (before a schema change) */
+    char (*failed)[160];         /* tables the last write moved to FAILED */
+    size_t nfailed;
 };
 
 cn_table *cn_find(pgcdc_destination *d, const char *schema, const char *name);
 pgcdc_code cn_entry(pgcdc_destination *d, const char *schema, const char *name, cn_table **out, pgcdc_error *err);
 pgcdc_code cn_load(pgcdc_destination *d, cn_table *ct, pgcdc_error *err);
+
+/* Remembers that the current write failed t (reported by
+ * pgcdc_destination_write_failures). */
+void cn_note_failed(pgcdc_destination *d, const pl_table *t);
+
+/* dest_schema.c: schema changes inside a batch */
+struct Pgcdc__V1__ChangeBatch;
+struct Pgcdc__V1__SchemaEvent;
+/* The index of the first SchemaEvent at or after from that changes a
+ * replicating table's shape (or renames it), n_records if none; *split = where
+ * its transaction starts (everything before is written first). */
+size_t cn_schema_next(pgcdc_destination *d, const struct Pgcdc__V1__ChangeBatch *m, size_t from, size_t *split);
+/* Applies the event's shape to its table (pipeline/schema.c); a refused
+ * change fails the table alone (PGCDC_OK). */
+pgcdc_code cn_schema_apply(pgcdc_destination *d, const struct Pgcdc__V1__SchemaEvent *se, pgcdc_error *err);
+/* The highest end LSN of the complete transactions in records [from, to). */
+pgcdc_lsn cn_slice_confirm(const struct Pgcdc__V1__ChangeBatch *m, size_t from, size_t to);
+/* After the whole batch is written: older shapes of transactions that ended in it are forgotten. */
+void cn_schema_done(pgcdc_destination *d, const struct Pgcdc__V1__ChangeBatch *m);
 
 #endif

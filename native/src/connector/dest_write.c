@@ -76,10 +76,80 @@ static void count_snapshot_rows(pgcdc_destination *d, const Pgcdc__V1__ChangeBat
     }
 }
 
+void cn_note_failed(pgcdc_destination *d, const pl_table *t)
+{
+    for (size_t i = 0; i < d->nfailed; i++)
+        if (!strcmp(d->failed[i], t->key))
+            return;
+    char(*f)[160] = realloc(d->failed, (d->nfailed + 1) * sizeof *f);
+    if (!f)
+        return; /* the report only: the table is FAILED in the destination anyway */
+    d->failed = f;
+    snprintf(d->failed[d->nfailed++], sizeof *f, "%s", t->key);
+}
+
+size_t pgcdc_destination_write_failures(const pgcdc_destination *d, const char **tables, size_t max)
+{
+    for (size_t i = 0; i < d->nfailed && i < max; i++)
+        tables[i] = d->failed[i];
+    return d->nfailed;
+}
+
+/* One batch (or a part of one) into the journals. A table whose rows the
+ * destination refuses (a value it cannot hold, a permanent SQL error the
+ * writer pins on one table) fails alone, with the reference's log line, and
+ * the batch is written again for the others. */
+static pgcdc_code write_batch(pgcdc_destination *d, const pgcdc_batch *batch, pgcdc_journal_stats *st,
+                              pgcdc_error *err)
+{
+    pl_ctx *x = &d->x;
+    for (size_t tries = 0;; tries++) {
+        pgcdc_error e;
+        pgcdc_code w = pgcdc_journal_write(x->writer, batch, st, &e);
+        const pgcdc_merge_table *bad = pgcdc_journal_failed_table(x->writer);
+        if (w != PGCDC_OK && pl_is_write_table_failure(w, &e) && bad && tries <= d->n) {
+            bool found = false;
+            for (size_t i = 0; i < d->n; i++)
+                if (&d->t[i]->t.mt == bad) {
+                    pl_fail(x, &d->t[i]->t, e.message);
+                    cn_note_failed(d, &d->t[i]->t);
+                    found = true;
+                }
+            if (found)
+                continue;
+        }
+        if (w != PGCDC_OK) {
+            if (err)
+                *err = e;
+            return w;
+        }
+        if (st->confirm_lsn > x->durable)
+            x->durable = st->confirm_lsn;
+        return PGCDC_OK;
+    }
+}
+
+/* Records [from, to) of m as a batch of their own, confirming confirm. */
+static pgcdc_code slice(pgcdc_destination *d, const Pgcdc__V1__ChangeBatch *m, size_t from, size_t to,
+                        pgcdc_lsn confirm, pgcdc_batch **out, pgcdc_error *err)
+{
+    Pgcdc__V1__ChangeBatch b = *m;
+    b.records = m->records + from;
+    b.n_records = to - from;
+    b.confirm_lsn = confirm;
+    size_t len = pgcdc__v1__change_batch__get_packed_size(&b);
+    pgcdc_buf_reset(&d->slice);
+    if (pgcdc_buf_reserve(&d->slice, len + 1) != 0)
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    d->slice.len = pgcdc__v1__change_batch__pack(&b, (uint8_t *)d->slice.data);
+    return pgcdc_batch_decode((const uint8_t *)d->slice.data, d->slice.len, out, err);
+}
+
 pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *data, size_t len,
                                            pgcdc_lsn *durable, pgcdc_error *err)
 {
     pl_ctx *x = &d->x;
+    d->nfailed = 0;
     pgcdc_batch *in = NULL, *filtered = NULL;
     pgcdc_code rc = pgcdc_batch_decode(data, len, &in, err);
     if (rc == PGCDC_OK)
@@ -90,27 +160,41 @@ pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *
     if (rc == PGCDC_OK && was_filtered)
         rc = pgcdc_batch_decode((const uint8_t *)d->scratch.data, d->scratch.len, &filtered, err);
     const pgcdc_batch *batch = filtered ? filtered : in;
+    const Pgcdc__V1__ChangeBatch *m = rc == PGCDC_OK ? pgcdc_batch_message(batch) : NULL;
     pgcdc_journal_stats st = {0};
-    for (size_t tries = 0; rc == PGCDC_OK; tries++) {
-        pgcdc_error e;
-        pgcdc_code w = pgcdc_journal_write(x->writer, batch, &st, &e);
-        const pgcdc_merge_table *bad = pgcdc_journal_failed_table(x->writer);
-        if (w != PGCDC_OK && pl_is_code_table_failure(w) && bad && tries <= d->n) {
-            /* that table fails alone; the batch is written again for the others */
-            for (size_t i = 0; i < d->n; i++)
-                if (&d->t[i]->t.mt == bad)
-                    pl_fail(x, &d->t[i]->t, e.message);
-            continue;
+    /* a schema change splits the batch: what came before it is written (and
+     * merged by the change) before the change is applied */
+    size_t from = 0, scan = 0;
+    while (rc == PGCDC_OK) {
+        size_t split, at = cn_schema_next(d, m, scan, &split);
+        if (at == m->n_records) {
+            if (from == 0) {
+                rc = write_batch(d, batch, &st, err);
+            } else {
+                pgcdc_batch *part = NULL;
+                rc = slice(d, m, from, m->n_records, m->confirm_lsn, &part, err);
+                if (rc == PGCDC_OK)
+                    rc = write_batch(d, part, &st, err);
+                pgcdc_batch_free(part);
+            }
+            break;
         }
-        if (w != PGCDC_OK && err)
-            *err = e;
-        rc = w;
-        break;
+        if (split > from) {
+            pgcdc_batch *part = NULL;
+            pgcdc_journal_stats pst = {0};
+            rc = slice(d, m, from, split, cn_slice_confirm(m, from, split), &part, err);
+            if (rc == PGCDC_OK)
+                rc = write_batch(d, part, &pst, err);
+            pgcdc_batch_free(part);
+            from = split;
+        }
+        if (rc == PGCDC_OK)
+            rc = cn_schema_apply(d, m->records[at]->schema_event, err);
+        scan = at + 1;
     }
     if (rc == PGCDC_OK) {
-        count_snapshot_rows(d, pgcdc_batch_message(batch));
-        if (st.confirm_lsn > x->durable)
-            x->durable = st.confirm_lsn;
+        cn_schema_done(d, m);
+        count_snapshot_rows(d, m);
         if (durable)
             *durable = x->durable;
     }
@@ -143,6 +227,18 @@ pgcdc_code pgcdc_destination_finish_snapshot(pgcdc_destination *d, const char *t
     if (snapshot_lsn == PGCDC_INVALID_LSN || snapshot_lsn > (pgcdc_lsn)INT64_MAX)
         return pgcdc_error_set(err, PGCDC_EINVAL, "finishing the snapshot of %s: the snapshot LSN is not valid",
                                t->key);
+    /* every CDC change before the snapshot's point must be in the journal
+     * first (see connector.h) */
+    pgcdc_lsn dur = 0;
+    if ((rc = pgcdc_destination_durable_lsn(d, &dur, err)) != PGCDC_OK)
+        return rc;
+    if (dur < snapshot_lsn) {
+        char a[PGCDC_LSN_STRLEN], b[PGCDC_LSN_STRLEN];
+        return pgcdc_error_set(err, PGCDC_ETIMEOUT, "the snapshot of %s cannot be finished yet: the change "
+                               "stream is written up to %s, the snapshot is consistent at %s; try again once the "
+                               "change capture's batches up to there are written", t->key,
+                               pgcdc_lsn_format(dur, a), pgcdc_lsn_format(snapshot_lsn, b));
+    }
     pgcdc_error e;
     pgcdc_code c = pl_merge(&d->x, t, (int64_t)snapshot_lsn, -1, PL_INCREMENTAL, &e);
     if (c == PGCDC_OK) {

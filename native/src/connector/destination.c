@@ -37,6 +37,8 @@ void pgcdc_destination_close(pgcdc_destination *d)
     pgcdc_buf_free(&x->source_state_q);
     pgcdc_buf_free(&x->table_columns_q);
     pgcdc_buf_free(&d->scratch);
+    pgcdc_buf_free(&d->slice);
+    free(d->failed);
     pgcdc_connector_config_free(d->cfg);
     free(d);
 }
@@ -89,6 +91,8 @@ pgcdc_code pgcdc_destination_open(const pgcdc_connector_config *cfg, pgcdc_desti
     }
     if (rc == PGCDC_OK)
         rc = pl_state_setup(x, err);
+    if (rc == PGCDC_OK)
+        rc = pl_shape_setup(x, err);
     if (rc == PGCDC_OK)
         rc = pick_slot(d, err);
     pgcdc_journal_options jo = {.slot_name = x->slot, .state_schema = PGCDC_PIPELINE_STATE_SCHEMA,
@@ -191,6 +195,9 @@ pgcdc_code cn_load(pgcdc_destination *d, cn_table *ct, pgcdc_error *err)
         bool found = false;
         pgcdc_error e;
         rc = pl_columns_load(x, t, &found, &e);
+        /* the shape before its last schema change, for the transaction that made it */
+        if (rc == PGCDC_OK && found)
+            rc = pl_shape_load(x, t, &e);
         if (rc == PGCDC_OK && !found)
             rc = pl_describe(x, t, &e);
         if (rc != PGCDC_OK) {

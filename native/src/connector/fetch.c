@@ -64,6 +64,11 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
         rc = pgcdc_snapshot_reader_run(r, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_snapshot_reader_table_status(r, idx, err);
+    /* the session that exported the snapshot is closed or was lost (a host
+     * restart): this chunk belongs to an abandoned attempt, not to a table
+     * that must fail; the host takes the table's snapshot again */
+    if (rc == PGCDC_ESQL && err && strstr(err->message, "the snapshot is gone"))
+        err->code = rc = PGCDC_ENOTFOUND;
     if (rc == PGCDC_OK && !f.started) {
         /* an empty chunk is still a record: its last_chunk flag and position tell */
         const pgcdc_snapshot_range *range = &c.plan.ranges[c.chunk_id];

@@ -9,7 +9,10 @@
 
 #include "pgcdc/log.h"
 #include "pgcdc/slot.h"
+#include "change_batch.pb-c.h"
 #include "connector_internal.h"
+
+#define IDLE_MS_DEFAULT 10000 /* a quiet stream's position is handed out this often */
 
 struct pgcdc_change_reader {
     pgcdc_connector_config *cfg;
@@ -21,7 +24,16 @@ struct pgcdc_change_reader {
     pgcdc_lsn first_lsn;     /* commit LSN of the first of them */
     pgcdc_lsn confirmed;     /* highest position the host confirmed */
     pgcdc_lsn handed_out;    /* confirm LSN of the last batch returned */
+    int idle_ms;             /* position-only batches at most this often, 0 never */
+    double last_idle;        /* when one was last handed out (or the reader opened) */
 };
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
 {
@@ -96,6 +108,8 @@ pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const cha
     snprintf(r->slot, sizeof r->slot, "%s", slot_name);
     r->confirmed = start_lsn;
     r->handed_out = start_lsn;
+    r->idle_ms = IDLE_MS_DEFAULT;
+    r->last_idle = now_ms();
     pgcdc_code rc = pgcdc_connector_config_copy(cfg, &r->cfg, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_connector_config_validate_source(r->cfg, err);
@@ -125,13 +139,6 @@ pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const cha
     return PGCDC_OK;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Something complete to hand out: transactions with records, or (without
  * records) a position past what was handed out, e.g. empty transactions. */
 static bool have_complete(const pgcdc_change_reader *r)
@@ -152,6 +159,53 @@ static void idle_confirm(pgcdc_change_reader *r)
         pgcdc_lsn c = pgcdc_batch_builder_confirm_lsn(r->b);
         pgcdc_stream_set_durable(r->stream, c > r->confirmed ? c : r->confirmed, true);
     }
+}
+
+void pgcdc_change_reader_set_idle_interval(pgcdc_change_reader *r, int ms)
+{
+    r->idle_ms = ms < 0 ? 0 : ms;
+}
+
+/* A quiet stream (nothing pending, gathered or open; changes of tables not
+ * published, an idle database) still has a position the destination must
+ * reach: a snapshot is finished only once the durable position passed its
+ * consistent point, and a slot confirmed past the destination's position
+ * would look like a gap. Everything the server has sent up to its WAL end is
+ * dealt with, so that position goes out as a batch without records (like the
+ * CLI's confirm_idle). */
+static bool idle_position(pgcdc_change_reader *r, pgcdc_buf *out, pgcdc_batch_info *info)
+{
+    if (r->idle_ms == 0 || now_ms() - r->last_idle < r->idle_ms || pgcdc_batch_builder_records(r->b) > 0 ||
+        pgcdc_batch_builder_in_transaction(r->b) || pgcdc_decoder_in_transaction(r->dec) ||
+        pgcdc_decoder_pending_transactions(r->dec) > 0)
+        return false;
+    pgcdc_lsn end = pgcdc_stream_server_wal_end(r->stream);
+    pgcdc_lsn built = pgcdc_batch_builder_confirm_lsn(r->b);
+    if (built > end)
+        end = built;
+    if (end <= r->handed_out || end <= r->confirmed)
+        return false;
+    Pgcdc__V1__ChangeBatch m = PGCDC__V1__CHANGE_BATCH__INIT;
+    m.format_version = PGCDC_BATCH_FORMAT_VERSION;
+    m.source_database = (char *)(pgcdc_source_config_get(&r->cfg->pl.source, "dbname")
+                                     ? pgcdc_source_config_get(&r->cfg->pl.source, "dbname")
+                                     : "");
+    m.confirm_lsn = end;
+    size_t len = pgcdc__v1__change_batch__get_packed_size(&m);
+    pgcdc_buf_reset(out);
+    if (pgcdc_buf_reserve(out, len + 1) != 0)
+        return false;
+    out->len = pgcdc__v1__change_batch__pack(&m, (uint8_t *)out->data);
+    if (info) {
+        info->first_lsn = 0;
+        info->confirm_lsn = end;
+        info->transactions = 0;
+        info->changes = 0;
+    }
+    r->handed_out = end;
+    r->last_idle = now_ms();
+    pgcdc_batch_builder_reset(r->b);
+    return true;
 }
 
 static pgcdc_code cut(pgcdc_change_reader *r, pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err)
@@ -188,9 +242,14 @@ pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size
         if (left <= 0 && !in_tx) {
             if (have_complete(r))
                 return cut(r, out, info, err);
+            if (idle_position(r, out, info))
+                return PGCDC_OK;
             idle_confirm(r);
-            /* one status update per poll at most: a keepalive answer is cheap */
-            pgcdc_code s = pgcdc_stream_tick(r->stream, err);
+            /* one status update per poll at most, asking for a keepalive
+             * when idle: its answer tells how far the server has sent */
+            pgcdc_code s = r->idle_ms && now_ms() - r->last_idle >= r->idle_ms
+                               ? pgcdc_stream_send_status(r->stream, true, err)
+                               : pgcdc_stream_tick(r->stream, err);
             return s == PGCDC_OK ? pgcdc_error_set(err, PGCDC_ETIMEOUT, "no complete transaction within %d ms",
                                                    timeout_ms)
                                  : s;

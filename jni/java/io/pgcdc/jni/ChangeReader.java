@@ -64,6 +64,18 @@ public final class ChangeReader implements AutoCloseable {
         nConfirm(checkOpen(), lsn);
     }
 
+    /**
+     * A quiet stream (nothing gathered, no transaction open) hands out a batch
+     * without records whose {@link ChangeBatch#confirmLsn()} is the position the
+     * server has sent up to ({@link ChangeBatch#transactions()} 0), at most every
+     * ms milliseconds (default 10 000; 0: never) and only when that position
+     * moved. Write it like any batch: it moves the destination's durable
+     * position, which finishing a snapshot waits for, and then the slot.
+     */
+    public synchronized void setIdleInterval(int ms) {
+        nSetIdleInterval(checkOpen(), ms);
+    }
+
     /** @return the highest position passed to {@link #confirm(long)} (or the start position) */
     public synchronized long confirmedLsn() {
         return nConfirmedLsn(checkOpen());
@@ -91,6 +103,8 @@ public final class ChangeReader implements AutoCloseable {
     private static native ChangeBatch nPoll(long handle, int timeoutMs, int maxBytes);
 
     private static native void nConfirm(long handle, long lsn);
+
+    private static native void nSetIdleInterval(long handle, int ms);
 
     private static native long nConfirmedLsn(long handle);
 

@@ -71,6 +71,11 @@ public final class Destination implements AutoCloseable {
      * Writes an encoded ChangeBatch (CDC or snapshot) into the journal tables,
      * in one destination transaction.
      *
+     * <p>Schema changes in the batch (its SchemaEvents) are applied between the
+     * rows before and after them, as the CLI runner does. A table whose rows or
+     * schema change the destination refuses goes to FAILED alone and the rest
+     * is written: {@link #lastWriteFailures()} names it.
+     *
      * @return the durable source position: the highest commit end LSN written
      *         so far for this slot
      */
@@ -81,9 +86,17 @@ public final class Destination implements AutoCloseable {
         return nWriteJournal(checkOpen(), changeBatch);
     }
 
+    /** @return the tables ("schema.table") the last {@link #writeJournal} moved to FAILED; empty if none */
+    public synchronized List<String> lastWriteFailures() {
+        return List.of(nWriteFailures(checkOpen()));
+    }
+
     /**
      * The table's snapshot is completely in its journal: merges it with the
      * bound (snapshotLsn, -1) and moves the table to INCREMENTAL_REPLICATION.
+     * Only once the CDC stream is written up to snapshotLsn ({@link #durableLsn()}):
+     * before, PgcdcException ETIMEOUT (interim: call again later), since the
+     * merge settles every change before that point as contained in the snapshot.
      */
     public synchronized void finishSnapshot(String table, long snapshotLsn) {
         nFinishSnapshot(checkOpen(), table, snapshotLsn);
@@ -138,6 +151,8 @@ public final class Destination implements AutoCloseable {
     private static native String nPrepareTable(long handle, String table);
 
     private static native long nWriteJournal(long handle, byte[] batch);
+
+    private static native String[] nWriteFailures(long handle);
 
     private static native void nFinishSnapshot(long handle, String table, long snapshotLsn);
 

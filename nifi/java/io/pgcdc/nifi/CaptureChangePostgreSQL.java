@@ -79,10 +79,23 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
             .addValidator(StandardValidators.createLongValidator(1024, 1L << 30, true))
             .build();
 
-    public static final Relationship SUCCESS = new Relationship.Builder().name("success")
-            .description("One FlowFile per batch of complete transactions.").build();
+    public static final PropertyDescriptor QUIET_POSITION_INTERVAL = new PropertyDescriptor.Builder()
+            .name("Quiet Position Interval").displayName("Quiet Position Interval")
+            .description("While the stream is quiet (no change of a replicated table), a FlowFile without records "
+                    + "carrying the position the server has sent up to is emitted this often (when it moved). "
+                    + "Written by PutJournalRows it moves the durable position: a table's snapshot is finished "
+                    + "only once that position passed the snapshot's point, and the slot does not hold WAL back.")
+            .required(true)
+            .defaultValue("10 sec")
+            .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
+            .build();
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(TABLE_STATE_STORE, POLL_TIMEOUT, MAX_BATCH_BYTES);
+    public static final Relationship SUCCESS = new Relationship.Builder().name("success")
+            .description("One FlowFile per batch of complete transactions (or, on a quiet stream, a position "
+                    + "without records: pgcdc.transactions = 0).").build();
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(TABLE_STATE_STORE, POLL_TIMEOUT, MAX_BATCH_BYTES,
+            QUIET_POSITION_INTERVAL);
 
     private volatile ChangeReader reader;
     private volatile String slot;
@@ -100,6 +113,7 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
     }
 
     @Override
+    @SuppressWarnings("try") // the native-log binding is only closed
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
         if (reopen) {
             closeReader();
@@ -107,7 +121,7 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
         }
         final ChangeReader r;
         final ChangeBatch batch;
-        try {
+        try (io.pgcdc.jni.NativeLog.Binding log = Common.nativeLog(getLogger())) {
             r = reader != null ? reader : openReader(context);
             batch = r.poll(context.getProperty(POLL_TIMEOUT).asTimePeriod(TimeUnit.MILLISECONDS).intValue(),
                     context.getProperty(MAX_BATCH_BYTES).asLong().intValue());
@@ -179,6 +193,7 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
         }
         try (ConnectorConfig cfg = store.newConnectorConfig()) {
             final ChangeReader r = ChangeReader.open(cfg, configured, start);
+            r.setIdleInterval(context.getProperty(QUIET_POSITION_INTERVAL).asTimePeriod(TimeUnit.MILLISECONDS).intValue());
             slot = configured;
             reader = r;
             CaptureRegistry.readerOpened(configured);

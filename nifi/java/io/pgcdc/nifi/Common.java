@@ -73,6 +73,29 @@ final class Common {
         return a;
     }
 
+    /** The attribute naming the tables a journal write moved to FAILED (comma-separated). */
+    static final String A_FAILED_TABLES = "pgcdc.failed.tables";
+
+    /**
+     * Sends the native library's log lines of the calling thread to the component's logger until
+     * closed (try-with-resources around native calls).
+     */
+    static io.pgcdc.jni.NativeLog.Binding nativeLog(final org.apache.nifi.logging.ComponentLog log) {
+        return io.pgcdc.jni.NativeLog.bind(sink(log));
+    }
+
+    /** A native log sink writing to a component's logger. */
+    static io.pgcdc.jni.NativeLog.Sink sink(final org.apache.nifi.logging.ComponentLog log) {
+        return (level, message) -> {
+            switch (level) {
+                case ERROR -> log.error(message);
+                case WARN -> log.warn(message);
+                case INFO -> log.info(message);
+                default -> log.debug(message);
+            }
+        };
+    }
+
     static Map<String, String> errorAttributes(final RuntimeException e) {
         final Map<String, String> a = new HashMap<>();
         a.put(A_ERROR_CODE, e instanceof PgcdcException p ? p.code() : e.getClass().getSimpleName());

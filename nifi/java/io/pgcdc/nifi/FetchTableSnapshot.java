@@ -57,6 +57,7 @@ public class FetchTableSnapshot extends AbstractProcessor {
     }
 
     @Override
+    @SuppressWarnings("try") // the native-log binding is only closed
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
         FlowFile ff = session.get();
         if (ff == null) {
@@ -66,9 +67,18 @@ public class FetchTableSnapshot extends AbstractProcessor {
         final byte[] descriptor = Common.content(session, ff);
         final ChangeBatch batch;
         // A configuration per call: fetches of concurrent tasks do not wait for each other.
-        try (ConnectorConfig cfg = store.newConnectorConfig()) {
+        try (ConnectorConfig cfg = store.newConnectorConfig();
+             io.pgcdc.jni.NativeLog.Binding log = Common.nativeLog(getLogger())) {
             batch = SnapshotFetcher.fetchChunk(cfg, descriptor);
         } catch (final PgcdcException e) {
+            if ("ENOTFOUND".equals(e.code())) {
+                // An abandoned attempt: its session was lost (a NiFi restart). ListTableSnapshotChunks takes the
+                // table's snapshot again; this chunk is not a reason to fail the table.
+                getLogger().warn("Dropping a chunk of {} from snapshot {}: {}", ff.getAttribute(Common.A_TABLE),
+                        ff.getAttribute(Common.A_SNAPSHOT_ID), e.getMessage());
+                session.remove(ff);
+                return;
+            }
             if (e.isInterim()) {
                 getLogger().warn("Fetching a chunk of {} failed, will retry: {}", ff.getAttribute(Common.A_TABLE), e.getMessage());
                 session.rollback(true);

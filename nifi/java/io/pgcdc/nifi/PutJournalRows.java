@@ -33,6 +33,8 @@ import org.apache.nifi.processor.exception.ProcessException;
         + "(<TABLE>_JOURNAL_<epoch>_<n>) with COPY, in one transaction with the durable source position.")
 @WritesAttributes({
         @WritesAttribute(attribute = "pgcdc.durable.lsn", description = "The durable source position after the write"),
+        @WritesAttribute(attribute = "pgcdc.failed.tables", description = "Tables the destination refused (a value it "
+                + "cannot hold, a schema change it cannot follow): moved to FAILED alone, the rest of the batch written"),
         @WritesAttribute(attribute = "pgcdc.error.code", description = "On failure: the pgcdc error code"),
         @WritesAttribute(attribute = "pgcdc.error.message", description = "On failure: what is wrong")})
 public class PutJournalRows extends AbstractProcessor {
@@ -56,6 +58,7 @@ public class PutJournalRows extends AbstractProcessor {
     }
 
     @Override
+    @SuppressWarnings("try") // the native-log binding is only closed
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
         FlowFile ff = session.get();
         if (ff == null) {
@@ -65,12 +68,14 @@ public class PutJournalRows extends AbstractProcessor {
         final byte[] batch = Common.content(session, ff);
         Destination dest = null;
         final long durable;
-        try {
+        final List<String> failedTables;
+        try (io.pgcdc.jni.NativeLog.Binding log = Common.nativeLog(getLogger())) {
             dest = idle.poll();
             if (dest == null) {
                 dest = store.openDestination();
             }
             durable = dest.writeJournal(batch);
+            failedTables = dest.lastWriteFailures();
         } catch (final PgcdcException e) {
             if (dest != null) {
                 dest.close();
@@ -88,6 +93,11 @@ public class PutJournalRows extends AbstractProcessor {
         }
         idle.add(dest);
         ff = session.putAttribute(ff, Common.A_DURABLE_LSN, Lsn.format(durable));
+        if (!failedTables.isEmpty()) {
+            // those tables went to FAILED alone (the native log line says why); the rest is written
+            getLogger().error("Tables failed while writing a batch (the other tables' rows are written): {}", failedTables);
+            ff = session.putAttribute(ff, Common.A_FAILED_TABLES, String.join(",", failedTables));
+        }
         session.transfer(ff, SUCCESS);
     }
 

@@ -77,6 +77,7 @@ public class UpdateTableState extends AbstractProcessor {
     }
 
     @Override
+    @SuppressWarnings("try") // the native-log binding is only closed
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
         final List<FlowFile> flowFiles = session.get(context.getProperty(BATCH_SIZE).asInteger());
         if (flowFiles.isEmpty()) {
@@ -84,7 +85,7 @@ public class UpdateTableState extends AbstractProcessor {
         }
         final TableStateStoreService store = context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
         final Map<String, String> states = new HashMap<>();
-        try {
+        try (io.pgcdc.jni.NativeLog.Binding log = Common.nativeLog(getLogger())) {
             for (final TableInfo t : store.tables()) {
                 states.put(t.table(), t.state());
             }
@@ -92,7 +93,9 @@ public class UpdateTableState extends AbstractProcessor {
                 handle(context.getStateManager(), store, states, session, ff);
             }
         } catch (final PgcdcException e) {
-            if (!e.isInterim()) {
+            if ("ETIMEOUT".equals(e.code())) {
+                getLogger().debug("A snapshot waits for the change stream: {}", e.getMessage());
+            } else if (!e.isInterim()) {
                 getLogger().error("Updating table states failed: {}", e.getMessage());
             } else {
                 getLogger().warn("Updating table states failed, will retry: {}", e.getMessage());
@@ -131,6 +134,7 @@ public class UpdateTableState extends AbstractProcessor {
         }
         final String key = "chunks." + id + "." + table;
         boolean complete;
+        boolean finished = false;
         while (true) {
             final StateMap old = stateManager.getState(Scope.CLUSTER);
             final Map<String, String> next = new HashMap<>(old.toMap());
@@ -143,6 +147,13 @@ public class UpdateTableState extends AbstractProcessor {
             }
             seen.add(index);
             complete = seen.size() >= count;
+            if (complete && !finished) {
+                // Before the count is dropped from the state: finishing waits (PgcdcException ETIMEOUT, interim:
+                // the session is rolled back and this chunk comes again) until the CDC batches are written up
+                // to the snapshot's point, and the chunk must then still complete the count.
+                store.finishSnapshot(table, lsn);
+                finished = true;
+            }
             if (complete) {
                 next.remove(key);
             } else {
@@ -154,7 +165,6 @@ public class UpdateTableState extends AbstractProcessor {
         }
         String after = state;
         if (complete) {
-            store.finishSnapshot(table, lsn);
             after = "INCREMENTAL_REPLICATION";
             states.put(table, after);
             SnapshotRegistry.finished(store.getSlotName(), table);
