@@ -201,7 +201,7 @@ int main(void)
     if (rc != PGCDC_OK)
         return pgt_done("connector-live");
     pgcdc_change_reader_set_idle_interval(r, 300);
-    CHECK_STR(pgt_query_value(src, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'c_slot'"), "1");
+    CHECK_STR_FREE(pgt_query_value(src, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'c_slot'"), "1");
     pgcdc_destination *d = NULL;
     rc = pgcdc_destination_open(cfg, &d, &err);
     CHECK_MSG(rc == PGCDC_OK, "destination open: %s", err.message);
@@ -271,10 +271,10 @@ int main(void)
     CHECK_INT(pgcdc_destination_merge(d, &err), PGCDC_OK);
     char *a = rows(src, "items", false), *b = rows(dst, "public.items", true);
     CHECK_STR(b, a);
-    CHECK_STR(pgt_query_value(dst, "SELECT note || ':' || n FROM public.items WHERE id = 1003"), "cdc 3:3");
+    CHECK_STR_FREE(pgt_query_value(dst, "SELECT note || ':' || n FROM public.items WHERE id = 1003"), "cdc 3:3");
     free(a);
     free(b);
-    CHECK_STR(pgt_query_value(dst, "SELECT to_regclass('public.other') IS NULL"), "t");
+    CHECK_STR_FREE(pgt_query_value(dst, "SELECT to_regclass('public.other') IS NULL"), "t");
 
     /* ---- a snapshot of a table with rows while changes run before, during and after it ---- */
     pgt_exec(src, "INSERT INTO snap SELECT g, 'row ' || g, g FROM generate_series(1, 3000) g");
@@ -310,7 +310,7 @@ int main(void)
     pgcdc_snapshot_session_close(s);
     /* the snapshot is gone with its session (its slot at once; the exported
      * snapshot once the walsender has exited, which PQfinish does not wait for) */
-    CHECK_STR(pgt_query_value(src, "SELECT count(*) FROM pg_replication_slots WHERE temporary"), "0");
+    CHECK_STR_FREE(pgt_query_value(src, "SELECT count(*) FROM pg_replication_slots WHERE temporary"), "0");
     rc = PGCDC_OK;
     for (int i = 0; i < 50 && rc == PGCDC_OK; i++) {
         rc = pgcdc_snapshot_fetch_chunk(cfg, (const uint8_t *)chunks[0].data, chunks[0].len, &out, &info, &err);
@@ -346,12 +346,12 @@ int main(void)
     pgt_exec(src, "UPDATE items SET note = 'via d2' WHERE id = 1");
     CHECK(drain(r, d2, 2) >= 1);
     CHECK_INT(pgcdc_destination_merge(d2, &err), PGCDC_OK);
-    CHECK_STR(pgt_query_value(dst, "SELECT note FROM public.items WHERE id = 1"), "via d2");
+    CHECK_STR_FREE(pgt_query_value(dst, "SELECT note FROM public.items WHERE id = 1"), "via d2");
     pgcdc_lsn dl = 0;
     CHECK_INT(pgcdc_destination_durable_lsn(d, &dl, &err), PGCDC_OK);
     CHECK(dl > c2);
     CHECK_INT(pgcdc_destination_fail_table(d2, "public.snap", "stopped by the operator", &err), PGCDC_OK);
-    CHECK_STR(pgt_query_value(dst, "SELECT state || ':' || message FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" "
+    CHECK_STR_FREE(pgt_query_value(dst, "SELECT state || ':' || message FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" "
                                    "WHERE table_name = 'public.snap'"),
               "FAILED:stopped by the operator");
     pgcdc_destination_close(d2);

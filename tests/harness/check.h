@@ -26,6 +26,9 @@ extern int pgt_failures;
     fprintf(stderr, "%s:%d: CHECK_STR failed: %s == \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, \
     a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } } while (0)
 
+/* CHECK_STR of a string the check then frees (a pgt_query_value result) */
+#define CHECK_STR_FREE(a, b) do { char *s_ = (a); CHECK_STR(s_, b); free(s_); } while (0)
+
 /* strstr(hay, needle) != NULL */
 #define CHECK_CONTAINS(hay, needle) do { const char *h_ = (hay), *n_ = (needle); pgt_checks++; \
     if (!h_ || !strstr(h_, n_)) { pgt_failures++; \
