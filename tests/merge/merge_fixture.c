@@ -111,11 +111,13 @@ pgcdc_code fx_script(const pgcdc_merge_table *t, pgcdc_buf *out, pgcdc_error *er
         (rc = pgcdc_merge_sql_create_table(t, &l, err)) != PGCDC_OK ||
         (rc = pgcdc_merge_sql_create_journal(t, &l, err)) != PGCDC_OK ||
         (rc = pgcdc_merge_sql_merge(t, &l, err)) != PGCDC_OK ||
+        (rc = pgcdc_merge_sql_initial_load(t, &l, err)) != PGCDC_OK ||
         (rc = pgcdc_merge_sql_reset_state(t, &l, err)) != PGCDC_OK) {
         pgcdc_sql_list_free(&l);
         return rc;
     }
-    pgcdc_buf_puts(out, "-- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), reset state\n"
+    pgcdc_buf_puts(out, "-- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), initial load (3), "
+                        "reset state\n"
                         "-- journal COPY columns: ");
     if ((rc = pgcdc_merge_journal_columns(t, out, err)) == PGCDC_OK) {
         pgcdc_buf_puts(out, "\n-- merge parameters: $1/? bound LSN, $2/? bound SEQ, $3/? '");

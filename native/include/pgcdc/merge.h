@@ -174,6 +174,14 @@ pgcdc_code pgcdc_merge_sql_create_state(const pgcdc_merge_table *t, pgcdc_sql_li
 #define PGCDC_MERGE_NSTATEMENTS 3
 pgcdc_code pgcdc_merge_sql_merge(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err);
 
+/* The initial load: the same three statements with the same parameters, the
+ * second one a plain INSERT ... SELECT of the window's rows - no per-key
+ * ordering, no lookup in the destination. Only for an EMPTY destination table
+ * and a window holding each key at most once (one snapshot read under one
+ * exported snapshot, nothing else in the journal): the first load of a
+ * table, where it is several times faster than the MERGE. */
+pgcdc_code pgcdc_merge_sql_initial_load(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err);
+
 /* Forgets the table's merged position (a restarted table is merged from its
  * new journal's start): one DELETE taking the same four parameters as the
  * merge (only the state key is used). */

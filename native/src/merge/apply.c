@@ -214,6 +214,60 @@ pgcdc_code pgcdc_merge_sql_merge(const pgcdc_merge_table *t, pgcdc_sql_list *out
     return mb_finish(&mb, PGCDC_OK, err);
 }
 
+/* 2c. the initial load: every journal row in the window inserted as it is,
+ * without the per-key ordering of the MERGE (the caller guarantees an empty
+ * destination table and each key once in the window) */
+static void stmt_initial_insert(sqlw *w)
+{
+    w_puts(w, "INSERT INTO ");
+    w_qualified(w, w->m->table);
+    w_puts(w, " ");
+    insert_columns(w);
+    w_puts(w, "\nSELECT ");
+    for (size_t i = 0; i < w->m->ncols; i++) {
+        w_qcol(w, "j", w->m->cols[i].name);
+        w_puts(w, ", ");
+    }
+    w_now(w);
+    w_puts(w, ", ");
+    w_now(w);
+    w_puts(w, ", FALSE\nFROM ");
+    w_qualified(w, w->m->journal);
+    w_puts(w, " j, (");
+    mg_params_select(w);
+    w_puts(w, ") AS prm\nWHERE ");
+    w_pos_cmp(w, "j.\"_PGCDC_LSN\"", "j.\"_PGCDC_SEQ\"", "<=", "prm.hi_lsn", "prm.hi_seq");
+    w_puts(w, " AND j.\"_PGCDC_OP\" <> 'D'\n  AND NOT EXISTS (SELECT 1 FROM ");
+    w_qualified(w, STATE_TABLE);
+    w_puts(w, " m WHERE m.");
+    w_ident(w, mg_state_col(w->m->d, SC_TABLE));
+    w_puts(w, " = prm.tbl AND ");
+    pgcdc_buf l = PGCDC_BUF_INIT, s = PGCDC_BUF_INIT;
+    if (pgcdc_buf_puts(&l, "m.") != 0 || mg_quote_exact(&l, mg_state_col(w->m->d, SC_LSN)) != 0 ||
+        pgcdc_buf_puts(&s, "m.") != 0 || mg_quote_exact(&s, mg_state_col(w->m->d, SC_SEQ)) != 0)
+        w->oom = true;
+    else
+        w_pos_cmp(w, "j.\"_PGCDC_LSN\"", "j.\"_PGCDC_SEQ\"", "<=", l.data, s.data);
+    pgcdc_buf_free(&l);
+    pgcdc_buf_free(&s);
+    w_puts(w, ")");
+}
+
+pgcdc_code pgcdc_merge_sql_initial_load(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err)
+{
+    mbuild mb;
+    pgcdc_code rc = mb_begin(&mb, t, out, err);
+    if (rc != PGCDC_OK)
+        return rc;
+    stmt_lock_state(&mb.w);
+    mb_end_stmt(&mb);
+    stmt_initial_insert(&mb.w);
+    mb_end_stmt(&mb);
+    stmt_advance_state(&mb.w);
+    mb_end_stmt(&mb);
+    return mb_finish(&mb, PGCDC_OK, err);
+}
+
 pgcdc_code pgcdc_merge_sql_reset_state(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err)
 {
     mbuild mb;

@@ -390,7 +390,7 @@ static pgcdc_code finish_one(pl_ctx *x, pl_table *t, pgcdc_error *err)
             return PGCDC_OK;
         }
     }
-    return pl_snapshot_finish(x, t, t->snap_lsn, err);
+    return pl_snapshot_finish(x, t, t->snap_lsn, false, err);
 }
 
 /* A table still to snapshot, or read and waiting for the stream: the run

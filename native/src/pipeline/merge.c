@@ -99,13 +99,13 @@ pgcdc_code pl_restart_dest(pl_ctx *x, pl_table *t, pgcdc_error *err)
     return rc;
 }
 
-pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
-                    pgcdc_error *err)
+static pgcdc_code merge_with(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
+                             bool initial, pgcdc_error *err)
 {
     pgcdc_sql_list l;
     pgcdc_buf dest = PGCDC_BUF_INIT, journal = PGCDC_BUF_INIT;
     pgcdc_sql_list_init(&l);
-    pgcdc_code rc = pgcdc_merge_sql_merge(&t->mt, &l, err);
+    pgcdc_code rc = initial ? pgcdc_merge_sql_initial_load(&t->mt, &l, err) : pgcdc_merge_sql_merge(&t->mt, &l, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_merge_dest_name(&t->mt, &dest, err);
     if (rc == PGCDC_OK)
@@ -134,6 +134,18 @@ pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq
     if (rc == PGCDC_OK && new_state)
         pl_state_changed(x, t, new_state);
     return rc;
+}
+
+pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
+                    pgcdc_error *err)
+{
+    return merge_with(x, t, bound_lsn, bound_seq, new_state, false, err);
+}
+
+pgcdc_code pl_merge_initial(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
+                            pgcdc_error *err)
+{
+    return merge_with(x, t, bound_lsn, bound_seq, new_state, true, err);
 }
 
 /* Merges every replicating table up to the durable position: bound

@@ -148,6 +148,11 @@ pgcdc_code pl_restart_dest(pl_ctx *x, pl_table *t, pgcdc_error *err);
 /* One merge transaction; new_state non-NULL: the state row moves with it. */
 pgcdc_code pl_merge(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
                     pgcdc_error *err);
+/* The same with the initial-load INSERT instead of the MERGE
+ * (pgcdc_merge_sql_initial_load): only for a destination table created
+ * empty for this snapshot, whose journal holds that one snapshot's rows. */
+pgcdc_code pl_merge_initial(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t bound_seq, const char *new_state,
+                            pgcdc_error *err);
 pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err);
 
 /* snapshot.c */
@@ -161,7 +166,7 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
  * with the bound (cp, -1), in the transaction that moves it to
  * INCREMENTAL_REPLICATION. A refusal fails the table alone (PGCDC_OK);
  * an interim error is returned. */
-pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, pgcdc_error *err);
+pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, bool initial, pgcdc_error *err);
 
 /* snapstate.c: finished snapshot chunks, for resuming */
 pgcdc_code pl_snapstate_setup(pl_ctx *x, pgcdc_error *err);

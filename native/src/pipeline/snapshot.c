@@ -130,10 +130,11 @@ static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_
     return rc;
 }
 
-pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, pgcdc_error *err)
+pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, bool initial, pgcdc_error *err)
 {
     pgcdc_error e;
-    pgcdc_code c = pl_merge(x, t, (int64_t)cp, -1, PL_INCREMENTAL, &e);
+    pgcdc_code c = initial ? pl_merge_initial(x, t, (int64_t)cp, -1, PL_INCREMENTAL, &e)
+                           : pl_merge(x, t, (int64_t)cp, -1, PL_INCREMENTAL, &e);
     if (c == PGCDC_OK)
         c = pl_snapstate_clear(x, t, &e);
     t->snap_waiting = false;
@@ -274,7 +275,10 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
                 continue;
             }
             if (c == PGCDC_OK) {
-                rc = pl_snapshot_finish(x, t, cp, err);
+                /* the first snapshot after a new slot (no stream yet): each
+                 * table's destination was created empty for it, its journal
+                 * holds just these chunks - the initial-load INSERT applies */
+                rc = pl_snapshot_finish(x, t, cp, !x->tick, err);
                 continue;
             }
             if (pl_ends_attempt(c, &e)) {

@@ -1,5 +1,5 @@
 -- order_lines, postgresql dialect (PostgreSQL 10-14: ON CONFLICT), CASE_SENSITIVE
--- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), reset state
+-- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), initial load (3), reset state
 -- journal COPY columns: "sku", "order_id", "qty", "line_no", "note", "_PGCDC_LSN", "_PGCDC_SEQ", "_PGCDC_OP", "_PGCDC_COMMIT_TIME", "_PGCDC_UNCHANGED"
 -- merge parameters: $1/? bound LSN, $2/? bound SEQ, $3/? 'order_lines', $4/? 'order_lines_JOURNAL_1718000000_1'
 CREATE SCHEMA IF NOT EXISTS "app";
@@ -119,6 +119,20 @@ INSERT INTO "app"."order_lines" AS t ("sku", "order_id", "qty", "line_no", "note
 SELECT s."sku", s."order_id", s."qty", s."line_no", s."note", (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC'), FALSE
 FROM s WHERE s."_PGCDC_OP" <> 'D'
 ON CONFLICT ("order_id", "line_no") DO UPDATE SET "sku" = EXCLUDED."sku", "qty" = EXCLUDED."qty", "note" = EXCLUDED."note", "_SNOWFLAKE_DELETED" = FALSE, "_SNOWFLAKE_UPDATED_AT" = EXCLUDED."_SNOWFLAKE_UPDATED_AT";
+
+UPDATE "app"."_PGCDC_MERGE_STATE" AS m SET "merged_lsn" = prm.hi_lsn, "merged_seq" = prm.hi_seq, "journal" = prm.jn, "updated_at" = (now() AT TIME ZONE 'UTC')
+FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE m."table_name" = prm.tbl AND (m."merged_lsn", m."merged_seq") < (prm.hi_lsn, prm.hi_seq);
+
+INSERT INTO "app"."_PGCDC_MERGE_STATE" AS m ("table_name", "journal", "merged_lsn", "merged_seq", "updated_at")
+SELECT prm.tbl, prm.jn, 0, 0, (now() AT TIME ZONE 'UTC') FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+ON CONFLICT ("table_name") DO UPDATE SET "journal" = EXCLUDED."journal";
+
+INSERT INTO "app"."order_lines" ("sku", "order_id", "qty", "line_no", "note", "_SNOWFLAKE_INSERTED_AT", "_SNOWFLAKE_UPDATED_AT", "_SNOWFLAKE_DELETED")
+SELECT j."sku", j."order_id", j."qty", j."line_no", j."note", (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC'), FALSE
+FROM "app"."order_lines_JOURNAL_1718000000_1" j, (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE (j."_PGCDC_LSN", j."_PGCDC_SEQ") <= (prm.hi_lsn, prm.hi_seq) AND j."_PGCDC_OP" <> 'D'
+  AND NOT EXISTS (SELECT 1 FROM "app"."_PGCDC_MERGE_STATE" m WHERE m."table_name" = prm.tbl AND (j."_PGCDC_LSN", j."_PGCDC_SEQ") <= (m."merged_lsn", m."merged_seq"));
 
 UPDATE "app"."_PGCDC_MERGE_STATE" AS m SET "merged_lsn" = prm.hi_lsn, "merged_seq" = prm.hi_seq, "journal" = prm.jn, "updated_at" = (now() AT TIME ZONE 'UTC')
 FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm

@@ -1,5 +1,5 @@
 -- We"ird Table, postgresql dialect (PostgreSQL 15+: MERGE), CASE_INSENSITIVE
--- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), reset state
+-- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), initial load (3), reset state
 -- journal COPY columns: "ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_PGCDC_LSN", "_PGCDC_SEQ", "_PGCDC_OP", "_PGCDC_COMMIT_TIME", "_PGCDC_UNCHANGED"
 -- merge parameters: $1/? bound LSN, $2/? bound SEQ, $3/? 'WE"IRD TABLE', $4/? 'WE"IRD TABLE_JOURNAL_1718000000_1'
 CREATE SCHEMA IF NOT EXISTS "MY SCHEMA";
@@ -125,6 +125,20 @@ WHEN MATCHED THEN
 WHEN NOT MATCHED AND s."_PGCDC_OP" <> 'D' THEN
   INSERT ("ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_SNOWFLAKE_INSERTED_AT", "_SNOWFLAKE_UPDATED_AT", "_SNOWFLAKE_DELETED")
   VALUES (s."ID", s."MIXED CASE", s."QUOTE""D", s."IT'S\HERE", s."LOWER", (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC'), FALSE);
+
+UPDATE "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m SET "merged_lsn" = prm.hi_lsn, "merged_seq" = prm.hi_seq, "journal" = prm.jn, "updated_at" = (now() AT TIME ZONE 'UTC')
+FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE m."table_name" = prm.tbl AND (m."merged_lsn", m."merged_seq") < (prm.hi_lsn, prm.hi_seq);
+
+INSERT INTO "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m ("table_name", "journal", "merged_lsn", "merged_seq", "updated_at")
+SELECT prm.tbl, prm.jn, 0, 0, (now() AT TIME ZONE 'UTC') FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+ON CONFLICT ("table_name") DO UPDATE SET "journal" = EXCLUDED."journal";
+
+INSERT INTO "MY SCHEMA"."WE""IRD TABLE" ("ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_SNOWFLAKE_INSERTED_AT", "_SNOWFLAKE_UPDATED_AT", "_SNOWFLAKE_DELETED")
+SELECT j."ID", j."MIXED CASE", j."QUOTE""D", j."IT'S\HERE", j."LOWER", (now() AT TIME ZONE 'UTC'), (now() AT TIME ZONE 'UTC'), FALSE
+FROM "MY SCHEMA"."WE""IRD TABLE_JOURNAL_1718000000_1" j, (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm
+WHERE (j."_PGCDC_LSN", j."_PGCDC_SEQ") <= (prm.hi_lsn, prm.hi_seq) AND j."_PGCDC_OP" <> 'D'
+  AND NOT EXISTS (SELECT 1 FROM "MY SCHEMA"."_PGCDC_MERGE_STATE" m WHERE m."table_name" = prm.tbl AND (j."_PGCDC_LSN", j."_PGCDC_SEQ") <= (m."merged_lsn", m."merged_seq"));
 
 UPDATE "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m SET "merged_lsn" = prm.hi_lsn, "merged_seq" = prm.hi_seq, "journal" = prm.jn, "updated_at" = (now() AT TIME ZONE 'UTC')
 FROM (SELECT CAST($1 AS bigint) AS hi_lsn, CAST($2 AS bigint) AS hi_seq, CAST($3 AS text) AS tbl, CAST($4 AS text) AS jn) AS prm

@@ -1,5 +1,5 @@
 -- We"ird Table, snowflake dialect, CASE_INSENSITIVE
--- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), reset state
+-- statements: schema, state, table, journal (PostgreSQL: + index), merge (3), initial load (3), reset state
 -- journal COPY columns: "ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_PGCDC_LSN", "_PGCDC_SEQ", "_PGCDC_OP", "_PGCDC_COMMIT_TIME", "_PGCDC_UNCHANGED"
 -- merge parameters: $1/? bound LSN, $2/? bound SEQ, $3/? 'WE"IRD TABLE', $4/? 'WE"IRD TABLE_JOURNAL_1718000000_1'
 CREATE SCHEMA IF NOT EXISTS "MY SCHEMA";
@@ -125,6 +125,23 @@ WHEN MATCHED THEN
 WHEN NOT MATCHED AND s."_PGCDC_OP" <> 'D' THEN
   INSERT ("ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_SNOWFLAKE_INSERTED_AT", "_SNOWFLAKE_UPDATED_AT", "_SNOWFLAKE_DELETED")
   VALUES (s."ID", s."MIXED CASE", s."QUOTE""D", s."IT'S\HERE", s."LOWER", SYSDATE(), SYSDATE(), FALSE);
+
+UPDATE "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m SET "MERGED_LSN" = prm.hi_lsn, "MERGED_SEQ" = prm.hi_seq, "JOURNAL" = prm.jn, "UPDATED_AT" = SYSDATE()
+FROM (SELECT CAST(? AS NUMBER(20,0)) AS hi_lsn, CAST(? AS NUMBER(20,0)) AS hi_seq, CAST(? AS VARCHAR) AS tbl, CAST(? AS VARCHAR) AS jn) AS prm
+WHERE m."TABLE_NAME" = prm.tbl AND (m."MERGED_LSN" < prm.hi_lsn OR (m."MERGED_LSN" = prm.hi_lsn AND m."MERGED_SEQ" < prm.hi_seq));
+
+MERGE INTO "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m
+USING (SELECT CAST(? AS NUMBER(20,0)) AS hi_lsn, CAST(? AS NUMBER(20,0)) AS hi_seq, CAST(? AS VARCHAR) AS tbl, CAST(? AS VARCHAR) AS jn) AS prm
+ON m."TABLE_NAME" = prm.tbl
+WHEN MATCHED THEN UPDATE SET "JOURNAL" = prm.jn
+WHEN NOT MATCHED THEN INSERT ("TABLE_NAME", "JOURNAL", "MERGED_LSN", "MERGED_SEQ", "UPDATED_AT")
+  VALUES (prm.tbl, prm.jn, 0, 0, SYSDATE());
+
+INSERT INTO "MY SCHEMA"."WE""IRD TABLE" ("ID", "MIXED CASE", "QUOTE""D", "IT'S\HERE", "LOWER", "_SNOWFLAKE_INSERTED_AT", "_SNOWFLAKE_UPDATED_AT", "_SNOWFLAKE_DELETED")
+SELECT j."ID", j."MIXED CASE", j."QUOTE""D", j."IT'S\HERE", j."LOWER", SYSDATE(), SYSDATE(), FALSE
+FROM "MY SCHEMA"."WE""IRD TABLE_JOURNAL_1718000000_1" j, (SELECT CAST(? AS NUMBER(20,0)) AS hi_lsn, CAST(? AS NUMBER(20,0)) AS hi_seq, CAST(? AS VARCHAR) AS tbl, CAST(? AS VARCHAR) AS jn) AS prm
+WHERE (j."_PGCDC_LSN" < prm.hi_lsn OR (j."_PGCDC_LSN" = prm.hi_lsn AND j."_PGCDC_SEQ" <= prm.hi_seq)) AND j."_PGCDC_OP" <> 'D'
+  AND NOT EXISTS (SELECT 1 FROM "MY SCHEMA"."_PGCDC_MERGE_STATE" m WHERE m."TABLE_NAME" = prm.tbl AND (j."_PGCDC_LSN" < m."MERGED_LSN" OR (j."_PGCDC_LSN" = m."MERGED_LSN" AND j."_PGCDC_SEQ" <= m."MERGED_SEQ")));
 
 UPDATE "MY SCHEMA"."_PGCDC_MERGE_STATE" AS m SET "MERGED_LSN" = prm.hi_lsn, "MERGED_SEQ" = prm.hi_seq, "JOURNAL" = prm.jn, "UPDATED_AT" = SYSDATE()
 FROM (SELECT CAST(? AS NUMBER(20,0)) AS hi_lsn, CAST(? AS NUMBER(20,0)) AS hi_seq, CAST(? AS VARCHAR) AS tbl, CAST(? AS VARCHAR) AS jn) AS prm
