@@ -156,6 +156,13 @@ static void added_by_regex(PGconn *src, PGconn *adm)
     CHECK_INT(run_caught_up(conf, log), 0);
     CHECK(rt_log_has(log, "public.on_a changed from NEW to SNAPSHOT_REPLICATION"));
     compare(src, dst, "on_a");
+
+    /* restarted the reference's way: only its destination table dropped */
+    pgt_exec(dst, "DROP TABLE public.on_b");
+    pgt_exec(src, "UPDATE on_b SET b = -b WHERE id %% 3 = 0");
+    CHECK_INT(run_caught_up(conf, log), 0);
+    CHECK(rt_log_has(log, "table public.on_b: its destination table is gone; it is snapshotted again"));
+    compare(src, dst, "on_b");
     PQfinish(dst);
 }
 

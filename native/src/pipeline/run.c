@@ -149,9 +149,32 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
     return rc;
 }
 
+/* Does t's destination table exist? (The reference's way to restart a
+ * table: take it out of the included set, drop its destination table, add
+ * it back - the table then has a state row but no destination table.) */
+static pgcdc_code dest_exists(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error *err)
+{
+    pgcdc_buf q = PGCDC_BUF_INIT;
+    pgcdc_code rc = pgcdc_merge_dest_qualified(&t->mt, &q, err);
+    const char *v[1] = {q.data};
+    PGresult *r = rc == PGCDC_OK ? PQexecParams(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL,
+                                                NULL, 0)
+                                 : NULL;
+    if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
+        *exists = PQgetvalue(r, 0, 0)[0] == 't';
+    else if (rc == PGCDC_OK)
+        rc = pl_exec(x->dst, "SELECT to_regclass('pg_class') IS NOT NULL", err) == PGCDC_OK
+                 ? pgcdc_error_set(err, PGCDC_ECONNECT, "destination: looking for table %s failed", q.data)
+                 : (err ? err->code : PGCDC_ECONNECT);
+    PQclear(r);
+    pgcdc_buf_free(&q);
+    return rc;
+}
+
 /* The slot continues: replicating tables go on; a table whose snapshot was
- * interrupted resumes it, a table new to the destination starts; both are
- * snapshotted while streaming (online.c). */
+ * interrupted resumes it, a table new to the destination starts, and so does
+ * one whose destination table was dropped; they are snapshotted while
+ * streaming (online.c). */
 static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
 {
     for (size_t i = 0; i < x->ntables; i++) {
@@ -160,6 +183,19 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
             continue;
         pgcdc_error e;
         pgcdc_code c = PGCDC_OK;
+        bool exists = true;
+        if (strcmp(t->state, PL_NEW) != 0 && (c = dest_exists(x, t, &exists, &e)) != PGCDC_OK) {
+            if (err)
+                *err = e;
+            return c;
+        }
+        if (!exists) {
+            pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its destination table is gone; it is snapshotted again",
+                      t->schema, t->name);
+            pl_dropped_clear(t); /* a new life: the catalog's shape, no dropped columns */
+            t->described = false;
+            snprintf(t->state, sizeof t->state, "%s", PL_NEW);
+        }
         if (!strcmp(t->state, PL_NEW)) {
             if ((c = pl_table_start(x, t, &e)) != PGCDC_OK) {
                 if (err)
