@@ -98,6 +98,13 @@ public class PutJournalRows extends AbstractProcessor {
             getLogger().error("Tables failed while writing a batch (the other tables' rows are written): {}", failedTables);
             ff = session.putAttribute(ff, Common.A_FAILED_TABLES, String.join(",", failedTables));
         }
+        if (!failedTables.isEmpty() || Common.KIND_SNAPSHOT.equals(ff.getAttribute(Common.A_KIND))) {
+            // This write changed states behind the Table State Store (FAILED tables, rows snapshotted):
+            // show them in its state. A CDC batch reports every table it failed, except one whose shape could
+            // not be read when its first change arrived: the store's next read (a merge, or List Table
+            // Snapshot Chunks every 10 s) shows that one.
+            store.refreshStates();
+        }
         session.transfer(ff, SUCCESS);
     }
 

@@ -10,7 +10,8 @@ import org.apache.nifi.controller.ControllerService;
  * The table states (NEW, SNAPSHOT_REPLICATION, INCREMENTAL_REPLICATION, FAILED) kept in the destination
  * table pgcdc_state._PGCDC_TABLE_STATE, and the "PostgreSQL Ingestion Parameters" that decide which
  * tables and columns are replicated. Every method is thread-safe (calls are serialized on one
- * destination connection) unless it hands out a resource.
+ * destination connection) unless it hands out a resource. The service shows the states in its own
+ * state (NiFi's View State), refreshed by every call below that reads or changes them.
  */
 public interface TableStateStoreService extends ControllerService {
     /** A configuration with the source, destination and ingestion parameters set; the caller closes it. */
@@ -33,6 +34,14 @@ public interface TableStateStoreService extends ControllerService {
 
     /** Moves the table to FAILED with the message. */
     void failTable(String table, String message);
+
+    /**
+     * Reads the states again into the service's state (View State): for a write on a Destination of the
+     * caller's own ({@link #openDestination()}), which may have changed states (a table the destination
+     * refused fails alone; snapshot rows are counted). Does not wait for a call holding the state
+     * connection: that call's thread reads them when it ends. A failed read is logged, not thrown.
+     */
+    void refreshStates();
 
     /** The durable source position written to the destination so far. */
     long durableLsn();

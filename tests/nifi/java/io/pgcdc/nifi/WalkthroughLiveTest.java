@@ -18,6 +18,7 @@ import io.pgcdc.nifi.testkit.Services;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -267,6 +268,15 @@ class WalkthroughLiveTest {
         }
         flow.step();
         assertEquals(3, flow.waitState.take("success").size(), "one table FlowFile per table reaches WaitForTableState success");
+        // The Table State Store shows the states in its cluster state (NiFi's View State): one entry per table
+        // and the time they were read.
+        final Map<String, String> shown = services.stateManager("store").getState(Scope.CLUSTER).toMap();
+        for (final String t : TABLES) {
+            assertEquals("INCREMENTAL_REPLICATION (" + pg.sql("appdb", "SELECT count(*) FROM app." + t) + " rows snapshotted)",
+                    shown.get("app." + t), "View State of the Table State Store: " + shown);
+        }
+        assertEquals(4, shown.size(), shown.toString());
+        assertFalse(Instant.parse(shown.get(TableStateStore.REFRESHED_KEY)).isAfter(Instant.now()));
         for (final String t : TABLES) {
             assertEquals(rows("replica_cli", t), rows("replica_nifi", t), "app." + t + " after the snapshot");
             assertFalse(rows("replica_nifi", t).isEmpty());
@@ -336,6 +346,14 @@ class WalkthroughLiveTest {
             assertEquals(1, mark.take("success").size());
             assertEquals(1, mark.take("failure").size());
             mark.stop();
+            // Marking it failed reached the service's cluster state (View State) without another read.
+            final Map<String, String> shown = services.stateManager("store").getState(Scope.CLUSTER).toMap();
+            final String products = shown.get("app.products");
+            assertTrue(products != null && products.startsWith("FAILED: ") && products.contains("chunk refused: test"),
+                    "View State of the Table State Store: " + shown);
+            assertEquals("NEW", shown.get("app.customers"), shown.toString());
+            assertEquals("NEW", shown.get("app.orders"), shown.toString());
+            assertNotNull(shown.get(TableStateStore.REFRESHED_KEY));
             assertEquals("FAILED", states(services).get("app.products"));
             assertTrue(pg.sql("replica_fail", "SELECT message FROM pgcdc_state.\"_PGCDC_TABLE_STATE\" "
                     + "WHERE table_name = 'app.products'").contains("chunk refused: test"));

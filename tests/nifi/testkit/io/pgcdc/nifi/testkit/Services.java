@@ -28,6 +28,7 @@ public final class Services implements ControllerServiceLookup {
     private final Map<String, ControllerService> services = new LinkedHashMap<>();
     private final Map<String, MockContext> contexts = new HashMap<>();
     private final Map<String, Boolean> enabled = new HashMap<>();
+    private final Map<String, MockStateManager> states = new HashMap<>();
 
     public Services(final Parameters parameters) {
         this.parameters = parameters;
@@ -52,9 +53,15 @@ public final class Services implements ControllerServiceLookup {
             throw new IllegalStateException(e);
         }
         services.put(id, service);
+        states.put(id, state);
         contexts.put(id, new MockContext(service, new HashMap<>(properties), parameters, this, state));
         enabled.put(id, false);
         return service;
+    }
+
+    /** The service's component state (what NiFi's View State shows for a @Stateful service). */
+    public MockStateManager stateManager(final String id) {
+        return states.get(id);
     }
 
     /** The validation errors of one service (empty: valid). */
