@@ -56,6 +56,24 @@ static void stmt_lock_state(sqlw *w)
     }
 }
 
+/* (l_lsn, l_seq) <op> the merged position m."<lsn>", m."<seq>" of the state
+ * row aliased m (in PostgreSQL the target's columns in SET take no alias, in
+ * WHERE they may) */
+static void pos_cmp_state(sqlw *w, const char *l_lsn, const char *l_seq, const char *op, bool state_left)
+{
+    pgcdc_dialect d = w->m->d;
+    pgcdc_buf l = PGCDC_BUF_INIT, s = PGCDC_BUF_INIT;
+    if (pgcdc_buf_puts(&l, "m.") != 0 || mg_quote_exact(&l, mg_state_col(d, SC_LSN)) != 0 ||
+        pgcdc_buf_puts(&s, "m.") != 0 || mg_quote_exact(&s, mg_state_col(d, SC_SEQ)) != 0)
+        w->oom = true;
+    else if (state_left)
+        w_pos_cmp(w, l.data, s.data, op, l_lsn, l_seq);
+    else
+        w_pos_cmp(w, l_lsn, l_seq, op, l.data, s.data);
+    pgcdc_buf_free(&l);
+    pgcdc_buf_free(&s);
+}
+
 /* 3. the state row advanced to the bound, never moved back */
 static void stmt_advance_state(sqlw *w)
 {
@@ -77,15 +95,7 @@ static void stmt_advance_state(sqlw *w)
     w_puts(w, ") AS prm\nWHERE m.");
     w_ident(w, mg_state_col(d, SC_TABLE));
     w_puts(w, " = prm.tbl AND ");
-    /* in PostgreSQL the target's columns in SET take no alias, in WHERE they may */
-    pgcdc_buf l = PGCDC_BUF_INIT, s = PGCDC_BUF_INIT;
-    if (pgcdc_buf_puts(&l, "m.") != 0 || mg_quote_exact(&l, mg_state_col(d, SC_LSN)) != 0 ||
-        pgcdc_buf_puts(&s, "m.") != 0 || mg_quote_exact(&s, mg_state_col(d, SC_SEQ)) != 0)
-        w->oom = true;
-    else
-        w_pos_cmp(w, l.data, s.data, "<", "prm.hi_lsn", "prm.hi_seq");
-    pgcdc_buf_free(&l);
-    pgcdc_buf_free(&s);
+    pos_cmp_state(w, "prm.hi_lsn", "prm.hi_seq", "<", true);
 }
 
 /* "col" = <from>."col" for every non-key column, then the metadata of a live
@@ -242,14 +252,7 @@ static void stmt_initial_insert(sqlw *w)
     w_puts(w, " m WHERE m.");
     w_ident(w, mg_state_col(w->m->d, SC_TABLE));
     w_puts(w, " = prm.tbl AND ");
-    pgcdc_buf l = PGCDC_BUF_INIT, s = PGCDC_BUF_INIT;
-    if (pgcdc_buf_puts(&l, "m.") != 0 || mg_quote_exact(&l, mg_state_col(w->m->d, SC_LSN)) != 0 ||
-        pgcdc_buf_puts(&s, "m.") != 0 || mg_quote_exact(&s, mg_state_col(w->m->d, SC_SEQ)) != 0)
-        w->oom = true;
-    else
-        w_pos_cmp(w, "j.\"_PGCDC_LSN\"", "j.\"_PGCDC_SEQ\"", "<=", l.data, s.data);
-    pgcdc_buf_free(&l);
-    pgcdc_buf_free(&s);
+    pos_cmp_state(w, "j.\"_PGCDC_LSN\"", "j.\"_PGCDC_SEQ\"", "<=", false);
     w_puts(w, ")");
 }
 
