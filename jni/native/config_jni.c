@@ -8,26 +8,21 @@
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_ConnectorConfig_nCreate(JNIEnv *env, jclass cls)
 {
     pgcdc_error err;
-    pgcdc_connector_config *c;
-    if (pgcdc_connector_config_new(&c, &err) != PGCDC_OK) {
-        pj_throw(env, &err);
-        return 0;
-    }
-    return PJ_HANDLE(c);
+    pgcdc_connector_config *c = NULL;
+    pgcdc_code rc = pgcdc_connector_config_new(&c, &err);
+    return pj_opened(env, rc, c, &err);
 }
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_ConnectorConfig_nSet(JNIEnv *env, jclass cls, jlong h, jstring name,
                                                              jstring value)
 {
-    if (pj_closed(env, h, "ConnectorConfig"))
+    pgcdc_connector_config *c = PJ_CONFIG(env, h);
+    if (!c)
         return;
-    int f1, f2 = 0;
-    char *n = pj_utf8(env, name, &f1);
-    char *v = f1 ? NULL : pj_utf8(env, value, &f2);
-    if (!f1 && !f2) {
+    char *n, *v;
+    if (pj_utf8_pair(env, name, &n, value, &v)) {
         pgcdc_error err;
-        if (pgcdc_connector_config_set(PJ_PTR(pgcdc_connector_config, h), n, v, &err) != PGCDC_OK)
-            pj_throw(env, &err);
+        pj_ok(env, pgcdc_connector_config_set(c, n, v, &err), &err);
     }
     if (v) /* may be a password */
         memset(v, 0, strlen(v));
@@ -37,33 +32,29 @@ JNIEXPORT void JNICALL Java_io_pgcdc_jni_ConnectorConfig_nSet(JNIEnv *env, jclas
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_ConnectorConfig_nValidate(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "ConnectorConfig"))
-        return;
+    pgcdc_connector_config *c = PJ_CONFIG(env, h);
     pgcdc_error err;
-    if (pgcdc_connector_config_validate(PJ_PTR(pgcdc_connector_config, h), &err) != PGCDC_OK)
-        pj_throw(env, &err);
+    if (c)
+        pj_ok(env, pgcdc_connector_config_validate(c, &err), &err);
 }
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_ConnectorConfig_nValidateSource(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "ConnectorConfig"))
-        return;
+    pgcdc_connector_config *c = PJ_CONFIG(env, h);
     pgcdc_error err;
-    if (pgcdc_connector_config_validate_source(PJ_PTR(pgcdc_connector_config, h), &err) != PGCDC_OK)
-        pj_throw(env, &err);
+    if (c)
+        pj_ok(env, pgcdc_connector_config_validate_source(c, &err), &err);
 }
 
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_ConnectorConfig_nCopy(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "ConnectorConfig"))
+    pgcdc_connector_config *c = PJ_CONFIG(env, h);
+    if (!c)
         return 0;
     pgcdc_error err;
-    pgcdc_connector_config *c;
-    if (pgcdc_connector_config_copy(PJ_PTR(pgcdc_connector_config, h), &c, &err) != PGCDC_OK) {
-        pj_throw(env, &err);
-        return 0;
-    }
-    return PJ_HANDLE(c);
+    pgcdc_connector_config *copy = NULL;
+    pgcdc_code rc = pgcdc_connector_config_copy(c, &copy, &err);
+    return pj_opened(env, rc, copy, &err);
 }
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_ConnectorConfig_nFree(JNIEnv *env, jclass cls, jlong h)

@@ -4,39 +4,35 @@
 #include "io_pgcdc_jni_Destination.h"
 #include "pj.h"
 
-#define D(h) PJ_PTR(pgcdc_destination, h)
+#define D(env, h) ((pgcdc_destination *)pj_ptr(env, h, "Destination"))
 
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_Destination_nOpen(JNIEnv *env, jclass cls, jlong cfg)
 {
-    if (pj_closed(env, cfg, "ConnectorConfig"))
+    pgcdc_connector_config *c = PJ_CONFIG(env, cfg);
+    if (!c)
         return 0;
     pgcdc_error err;
     pgcdc_destination *d = NULL;
-    if (pgcdc_destination_open(PJ_PTR(pgcdc_connector_config, cfg), &d, &err) != PGCDC_OK) {
-        pj_throw(env, &err);
-        return 0;
-    }
-    return PJ_HANDLE(d);
+    pgcdc_code rc = pgcdc_destination_open(c, &d, &err);
+    return pj_opened(env, rc, d, &err);
 }
 
 JNIEXPORT jstring JNICALL Java_io_pgcdc_jni_Destination_nSlotName(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "Destination"))
-        return NULL;
-    return pj_string(env, pgcdc_destination_slot_name(D(h)));
+    pgcdc_destination *d = D(env, h);
+    return d ? pj_string(env, pgcdc_destination_slot_name(d)) : NULL;
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_Destination_nTables(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return NULL;
     pgcdc_pipeline_table_status *st = NULL;
     size_t n = 0;
     pgcdc_error err;
-    if (pgcdc_destination_tables(D(h), &st, &n, &err) != PGCDC_OK) {
-        pj_throw(env, &err);
+    if (!pj_ok(env, pgcdc_destination_tables(d, &st, &n, &err), &err))
         return NULL;
-    }
     jclass ti = (*env)->FindClass(env, "io/pgcdc/jni/TableInfo");
     jmethodID ctor = ti ? (*env)->GetMethodID(env, ti, "<init>",
                                               "(Ljava/lang/String;Ljava/lang/String;JJLjava/lang/String;)V")
@@ -70,7 +66,8 @@ JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_Destination_nTables(JNIEnv *env
 JNIEXPORT jstring JNICALL Java_io_pgcdc_jni_Destination_nPrepareTable(JNIEnv *env, jclass cls, jlong h,
                                                                      jstring table)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return NULL;
     int failed;
     char *t = pj_utf8(env, table, &failed);
@@ -78,49 +75,40 @@ JNIEXPORT jstring JNICALL Java_io_pgcdc_jni_Destination_nPrepareTable(JNIEnv *en
         return NULL;
     char state[32];
     pgcdc_error err;
-    pgcdc_code rc = pgcdc_destination_prepare_table(D(h), t, state, &err);
+    pgcdc_code rc = pgcdc_destination_prepare_table(d, t, state, &err);
     free(t);
-    if (rc != PGCDC_OK) {
-        pj_throw(env, &err);
-        return NULL;
-    }
-    return pj_string(env, state);
+    return pj_ok(env, rc, &err) ? pj_string(env, state) : NULL;
 }
 
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_Destination_nWriteJournal(JNIEnv *env, jclass cls, jlong h,
                                                                    jbyteArray batch)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return 0;
-    jsize n = (*env)->GetArrayLength(env, batch);
-    uint8_t *data = malloc(n ? (size_t)n : 1);
-    if (!data) {
-        pj_throw_code(env, PGCDC_ENOMEM, "out of native memory for a change batch");
+    size_t n;
+    uint8_t *data = pj_bytes(env, batch, &n, "a change batch");
+    if (!data)
         return 0;
-    }
-    (*env)->GetByteArrayRegion(env, batch, 0, n, (jbyte *)data);
     pgcdc_lsn durable = 0;
     pgcdc_error err;
-    pgcdc_code rc = pgcdc_destination_write_journal(D(h), data, (size_t)n, &durable, &err);
+    pgcdc_code rc = pgcdc_destination_write_journal(d, data, n, &durable, &err);
     free(data);
-    if (rc != PGCDC_OK) {
-        pj_throw(env, &err);
-        return 0;
-    }
-    return (jlong)durable;
+    return pj_ok(env, rc, &err) ? (jlong)durable : 0;
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_Destination_nWriteFailures(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return NULL;
-    size_t n = pgcdc_destination_write_failures(D(h), NULL, 0);
+    size_t n = pgcdc_destination_write_failures(d, NULL, 0);
     const char **names = calloc(n ? n : 1, sizeof *names);
     if (!names) {
         pj_throw_code(env, PGCDC_ENOMEM, "out of native memory");
         return NULL;
     }
-    pgcdc_destination_write_failures(D(h), names, n);
+    pgcdc_destination_write_failures(d, names, n);
     jclass sc = (*env)->FindClass(env, "java/lang/String");
     jobjectArray arr = sc ? (*env)->NewObjectArray(env, (jsize)n, sc, NULL) : NULL;
     for (size_t i = 0; arr && i < n; i++) {
@@ -139,39 +127,37 @@ JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_Destination_nWriteFailures(JNIE
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_Destination_nFinishSnapshot(JNIEnv *env, jclass cls, jlong h,
                                                                     jstring table, jlong lsn)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return;
     int failed;
     char *t = pj_utf8(env, table, &failed);
     if (failed)
         return;
     pgcdc_error err;
-    if (pgcdc_destination_finish_snapshot(D(h), t, (pgcdc_lsn)lsn, &err) != PGCDC_OK)
-        pj_throw(env, &err);
+    pj_ok(env, pgcdc_destination_finish_snapshot(d, t, (pgcdc_lsn)lsn, &err), &err);
     free(t);
 }
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_Destination_nMerge(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return;
     pgcdc_error err;
-    if (pgcdc_destination_merge(D(h), &err) != PGCDC_OK)
-        pj_throw(env, &err);
+    pj_ok(env, pgcdc_destination_merge(d, &err), &err);
 }
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_Destination_nFailTable(JNIEnv *env, jclass cls, jlong h, jstring table,
                                                                jstring message)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return;
-    int f1, f2 = 0;
-    char *t = pj_utf8(env, table, &f1);
-    char *m = f1 ? NULL : pj_utf8(env, message, &f2);
-    if (!f1 && !f2) {
+    char *t, *m;
+    if (pj_utf8_pair(env, table, &t, message, &m)) {
         pgcdc_error err;
-        if (pgcdc_destination_fail_table(D(h), t, m, &err) != PGCDC_OK)
-            pj_throw(env, &err);
+        pj_ok(env, pgcdc_destination_fail_table(d, t, m, &err), &err);
     }
     free(t);
     free(m);
@@ -179,16 +165,16 @@ JNIEXPORT void JNICALL Java_io_pgcdc_jni_Destination_nFailTable(JNIEnv *env, jcl
 
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_Destination_nDurableLsn(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "Destination"))
+    pgcdc_destination *d = D(env, h);
+    if (!d)
         return 0;
     pgcdc_lsn l = 0;
     pgcdc_error err;
-    if (pgcdc_destination_durable_lsn(D(h), &l, &err) != PGCDC_OK)
-        pj_throw(env, &err);
+    pj_ok(env, pgcdc_destination_durable_lsn(d, &l, &err), &err);
     return (jlong)l;
 }
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_Destination_nClose(JNIEnv *env, jclass cls, jlong h)
 {
-    pgcdc_destination_close(D(h));
+    pgcdc_destination_close(PJ_PTR(pgcdc_destination, h));
 }

@@ -1,4 +1,4 @@
-/* pj.c - the JNI helpers: exceptions, strings, ChangeBatch objects. Classes
+/* pj.c - the JNI helpers: exceptions, handles, strings, bytes, ChangeBatch objects. Classes
  * are looked up on each call (FindClass from a native method uses the
  * declaring class's loader: under NiFi the NAR's), which is cheap next to
  * the database round trips every call makes. */
@@ -34,17 +34,30 @@ void pj_throw(JNIEnv *env, const pgcdc_error *err)
     pj_throw_code(env, err->code == PGCDC_OK ? PGCDC_EINVAL : err->code, err->message);
 }
 
-int pj_closed(JNIEnv *env, jlong handle, const char *what)
+int pj_ok(JNIEnv *env, pgcdc_code rc, const pgcdc_error *err)
+{
+    if (rc == PGCDC_OK)
+        return 1;
+    pj_throw(env, err);
+    return 0;
+}
+
+jlong pj_opened(JNIEnv *env, pgcdc_code rc, void *obj, const pgcdc_error *err)
+{
+    return pj_ok(env, rc, err) ? PJ_HANDLE(obj) : 0;
+}
+
+void *pj_ptr(JNIEnv *env, jlong handle, const char *what)
 {
     if (handle != 0)
-        return 0;
+        return PJ_PTR(void, handle);
     jclass cls = (*env)->FindClass(env, "java/lang/IllegalStateException");
     if (cls) {
         char msg[128];
         snprintf(msg, sizeof msg, "%s is closed", what);
         (*env)->ThrowNew(env, cls, msg);
     }
-    return 1;
+    return NULL;
 }
 
 static void oom(JNIEnv *env)
@@ -82,6 +95,29 @@ char *pj_utf8(JNIEnv *env, jstring s, int *failed)
     if (!out)
         *failed = 1;
     return out;
+}
+
+int pj_utf8_pair(JNIEnv *env, jstring a, char **ua, jstring b, char **ub)
+{
+    int f1, f2 = 0;
+    *ua = pj_utf8(env, a, &f1);
+    *ub = f1 ? NULL : pj_utf8(env, b, &f2);
+    return !f1 && !f2;
+}
+
+uint8_t *pj_bytes(JNIEnv *env, jbyteArray a, size_t *len, const char *what)
+{
+    jsize n = (*env)->GetArrayLength(env, a);
+    uint8_t *data = malloc(n ? (size_t)n : 1);
+    if (!data) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "out of native memory for %s", what);
+        pj_throw_code(env, PGCDC_ENOMEM, msg);
+        return NULL;
+    }
+    (*env)->GetByteArrayRegion(env, a, 0, n, (jbyte *)data);
+    *len = (size_t)n;
+    return data;
 }
 
 jstring pj_string(JNIEnv *env, const char *utf8)

@@ -5,39 +5,36 @@
 #include "io_pgcdc_jni_SnapshotFetcher.h"
 #include "pj.h"
 
-#define S(h) PJ_PTR(pgcdc_snapshot_session, h)
+#define S(env, h) ((pgcdc_snapshot_session *)pj_ptr(env, h, "SnapshotSession"))
 
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_SnapshotSession_nBegin(JNIEnv *env, jclass cls, jlong cfg)
 {
-    if (pj_closed(env, cfg, "ConnectorConfig"))
+    pgcdc_connector_config *c = PJ_CONFIG(env, cfg);
+    if (!c)
         return 0;
     pgcdc_error err;
     pgcdc_snapshot_session *s = NULL;
-    if (pgcdc_snapshot_session_begin(PJ_PTR(pgcdc_connector_config, cfg), &s, &err) != PGCDC_OK) {
-        pj_throw(env, &err);
-        return 0;
-    }
-    return PJ_HANDLE(s);
+    pgcdc_code rc = pgcdc_snapshot_session_begin(c, &s, &err);
+    return pj_opened(env, rc, s, &err);
 }
 
 JNIEXPORT jstring JNICALL Java_io_pgcdc_jni_SnapshotSession_nSnapshotName(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "SnapshotSession"))
-        return NULL;
-    return pj_string(env, pgcdc_snapshot_session_name(S(h)));
+    pgcdc_snapshot_session *s = S(env, h);
+    return s ? pj_string(env, pgcdc_snapshot_session_name(s)) : NULL;
 }
 
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_SnapshotSession_nSnapshotLsn(JNIEnv *env, jclass cls, jlong h)
 {
-    if (pj_closed(env, h, "SnapshotSession"))
-        return 0;
-    return (jlong)pgcdc_snapshot_session_lsn(S(h));
+    pgcdc_snapshot_session *s = S(env, h);
+    return s ? (jlong)pgcdc_snapshot_session_lsn(s) : 0;
 }
 
 JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_SnapshotSession_nPlanChunks(JNIEnv *env, jclass cls, jlong h,
                                                                             jstring table, jint min_chunks)
 {
-    if (pj_closed(env, h, "SnapshotSession"))
+    pgcdc_snapshot_session *s = S(env, h);
+    if (!s)
         return NULL;
     int failed;
     char *t = pj_utf8(env, table, &failed);
@@ -46,12 +43,10 @@ JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_SnapshotSession_nPlanChunks(JNI
     pgcdc_buf *chunks = NULL;
     size_t n = 0;
     pgcdc_error err;
-    pgcdc_code rc = pgcdc_snapshot_session_plan(S(h), t, min_chunks, &chunks, &n, &err);
+    pgcdc_code rc = pgcdc_snapshot_session_plan(s, t, min_chunks, &chunks, &n, &err);
     free(t);
-    if (rc != PGCDC_OK) {
-        pj_throw(env, &err);
+    if (!pj_ok(env, rc, &err))
         return NULL;
-    }
     jclass bcls = (*env)->FindClass(env, "[B");
     jobjectArray arr = bcls ? (*env)->NewObjectArray(env, (jsize)n, bcls, NULL) : NULL;
     for (size_t i = 0; arr && i < n; i++) {
@@ -70,26 +65,23 @@ JNIEXPORT jobjectArray JNICALL Java_io_pgcdc_jni_SnapshotSession_nPlanChunks(JNI
 
 JNIEXPORT void JNICALL Java_io_pgcdc_jni_SnapshotSession_nClose(JNIEnv *env, jclass cls, jlong h)
 {
-    pgcdc_snapshot_session_close(S(h));
+    pgcdc_snapshot_session_close(PJ_PTR(pgcdc_snapshot_session, h));
 }
 
 JNIEXPORT jobject JNICALL Java_io_pgcdc_jni_SnapshotFetcher_nFetchChunk(JNIEnv *env, jclass cls, jlong cfg,
                                                                        jbyteArray desc)
 {
-    if (pj_closed(env, cfg, "ConnectorConfig"))
+    pgcdc_connector_config *c = PJ_CONFIG(env, cfg);
+    if (!c)
         return NULL;
-    jsize n = (*env)->GetArrayLength(env, desc);
-    uint8_t *data = malloc(n ? (size_t)n : 1);
-    if (!data) {
-        pj_throw_code(env, PGCDC_ENOMEM, "out of native memory for a chunk descriptor");
+    size_t n;
+    uint8_t *data = pj_bytes(env, desc, &n, "a chunk descriptor");
+    if (!data)
         return NULL;
-    }
-    (*env)->GetByteArrayRegion(env, desc, 0, n, (jbyte *)data);
     pgcdc_buf out = PGCDC_BUF_INIT;
     pgcdc_batch_info info;
     pgcdc_error err;
-    pgcdc_code rc = pgcdc_snapshot_fetch_chunk(PJ_PTR(pgcdc_connector_config, cfg), data, (size_t)n, &out, &info,
-                                               &err);
+    pgcdc_code rc = pgcdc_snapshot_fetch_chunk(c, data, n, &out, &info, &err);
     free(data);
     jobject b = NULL;
     if (rc == PGCDC_OK)

@@ -21,6 +21,7 @@
 #include "pgcdc/connector.h"
 #include "pgcdc/log.h"
 #include "pgt.h"
+#include "connector_util.h"
 
 static pgt_cluster cl;
 
@@ -33,54 +34,14 @@ static void quiet_log(void *ud, pgcdc_log_level level, const char *msg)
 
 static pgcdc_connector_config *config(const char *dstdb, const char *slot)
 {
-    char url[200];
-    pgcdc_connector_config *c;
-    pgcdc_error err;
-    CHECK_INT(pgcdc_connector_config_new(&c, &err), PGCDC_OK);
-    snprintf(url, sizeof url, "postgresql://127.0.0.1:%d/dsrc", cl.port);
-    CHECK_INT(pgcdc_connector_config_set(c, "PostgreSQL Connection URL", url, &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "PostgreSQL Username", "postgres", &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Publication Name", "d_pub", &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Replication Slot Name", slot, &err), PGCDC_OK);
-    snprintf(url, sizeof url, "jdbc:postgresql://127.0.0.1:%d/%s", cl.port, dstdb);
-    CHECK_INT(pgcdc_connector_config_set(c, "Destination Connection URL", url, &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Destination Username", "postgres", &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Included Table Regex", "public\\.(app_t|num_t|poison|big_t)", &err),
-              PGCDC_OK);
-    return c;
+    return cu_config(&cl, "dsrc", "d_pub", slot, dstdb, "public\\.(app_t|num_t|poison|big_t)");
 }
 
 /* Polls until the stream is quiet, writing each batch; failed tables of
  * the writes are appended to failed (comma-separated). */
 static void drain(pgcdc_change_reader *r, pgcdc_destination *d, int quiet_polls, char *failed, size_t flen)
 {
-    pgcdc_buf b = PGCDC_BUF_INIT;
-    int quiet = 0;
-    while (quiet < quiet_polls) {
-        pgcdc_batch_info info;
-        pgcdc_error err;
-        pgcdc_code rc = pgcdc_change_reader_poll(r, 400, 64 << 10, &b, &info, &err);
-        if (rc == PGCDC_ETIMEOUT) {
-            quiet++;
-            continue;
-        }
-        CHECK_MSG(rc == PGCDC_OK, "poll: %s", err.message);
-        if (rc != PGCDC_OK)
-            break;
-        quiet = info.transactions == 0 ? quiet + 1 : 0;
-        pgcdc_lsn durable = 0;
-        rc = pgcdc_destination_write_journal(d, (const uint8_t *)b.data, b.len, &durable, &err);
-        CHECK_MSG(rc == PGCDC_OK, "write journal: %s", err.message);
-        const char *names[8];
-        size_t nf = pgcdc_destination_write_failures(d, names, 8);
-        for (size_t i = 0; i < nf && i < 8 && failed; i++) {
-            size_t l = strlen(failed);
-            snprintf(failed + l, flen - l, "%s%s", l ? "," : "", names[i]);
-        }
-        CHECK(durable >= info.confirm_lsn);
-        pgcdc_change_reader_confirm(r, durable);
-    }
-    pgcdc_buf_free(&b);
+    cu_drain(r, d, quiet_polls, 400, failed, flen);
 }
 
 static void snapshot(pgcdc_connector_config *cfg, pgcdc_change_reader *r, pgcdc_destination *d, const char *table)

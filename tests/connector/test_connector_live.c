@@ -13,6 +13,7 @@
 
 #include "pgcdc/connector.h"
 #include "pgt.h"
+#include "connector_util.h"
 
 static pgt_cluster cl;
 
@@ -36,21 +37,7 @@ static void *writer(void *arg)
 
 static pgcdc_connector_config *config(const char *slot)
 {
-    char url[200];
-    pgcdc_connector_config *c;
-    pgcdc_error err;
-    CHECK_INT(pgcdc_connector_config_new(&c, &err), PGCDC_OK);
-    snprintf(url, sizeof url, "postgresql://127.0.0.1:%d/csrc", cl.port);
-    CHECK_INT(pgcdc_connector_config_set(c, "PostgreSQL Connection URL", url, &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "PostgreSQL Username", "postgres", &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Publication Name", "c_pub", &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Replication Slot Name", slot, &err), PGCDC_OK);
-    snprintf(url, sizeof url, "jdbc:postgresql://127.0.0.1:%d/cdst", cl.port);
-    CHECK_INT(pgcdc_connector_config_set(c, "Destination Connection URL", url, &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Destination Username", "postgres", &err), PGCDC_OK);
-    CHECK_INT(pgcdc_connector_config_set(c, "Included Table Regex", "public\\.(items|snap|nokey)", &err),
-              PGCDC_OK);
-    return c;
+    return cu_config(&cl, "csrc", "c_pub", slot, "cdst", "public\\.(items|snap|nokey)");
 }
 
 /* The live rows of a table as "count md5" (a destination row deleted on the
@@ -66,37 +53,7 @@ static char *rows(PGconn *c, const char *table, bool dest)
  * what was made durable. Returns the batches written. */
 static int drain(pgcdc_change_reader *r, pgcdc_destination *d, int quiet_polls)
 {
-    pgcdc_buf b = PGCDC_BUF_INIT;
-    int batches = 0, quiet = 0;
-    while (quiet < quiet_polls) {
-        pgcdc_batch_info info;
-        pgcdc_error err;
-        pgcdc_code rc = pgcdc_change_reader_poll(r, 500, 64 << 10, &b, &info, &err);
-        if (rc == PGCDC_ETIMEOUT) {
-            quiet++;
-            continue;
-        }
-        CHECK_MSG(rc == PGCDC_OK, "poll: %s", err.message);
-        if (rc != PGCDC_OK)
-            break;
-        if (info.transactions == 0) {
-            /* a quiet stream's position: no records, a position to write */
-            CHECK_INT(info.changes, 0);
-            CHECK(info.confirm_lsn > 0);
-            quiet++;
-        } else {
-            quiet = 0;
-            batches++;
-        }
-        CHECK(info.confirm_lsn >= info.first_lsn);
-        pgcdc_lsn durable = 0;
-        rc = pgcdc_destination_write_journal(d, (const uint8_t *)b.data, b.len, &durable, &err);
-        CHECK_MSG(rc == PGCDC_OK, "write journal: %s", err.message);
-        CHECK(durable >= info.confirm_lsn);
-        pgcdc_change_reader_confirm(r, durable);
-    }
-    pgcdc_buf_free(&b);
-    return batches;
+    return cu_drain(r, d, quiet_polls, 500, NULL, 0);
 }
 
 /* Finishes a table's snapshot once the stream is written past its point:

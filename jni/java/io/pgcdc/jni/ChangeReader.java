@@ -9,15 +9,9 @@ package io.pgcdc.jni;
  * synchronized so a close from another thread waits for a poll to return
  * rather than freeing memory under it).
  */
-public final class ChangeReader implements AutoCloseable {
-    static {
-        NativeLibrary.load();
-    }
-
-    private long handle;
-
+public final class ChangeReader extends NativeHandle implements AutoCloseable {
     private ChangeReader(long handle) {
-        this.handle = handle;
+        super(handle, ChangeReader::nClose);
     }
 
     /**
@@ -34,12 +28,7 @@ public final class ChangeReader implements AutoCloseable {
         if (cfg == null || slotName == null) {
             throw new PgcdcException("EINVAL", "ChangeReader.open needs a configuration and a slot name");
         }
-        long c = cfg.copyHandle();
-        try {
-            return new ChangeReader(nOpen(c, slotName, startLsn));
-        } finally {
-            ConnectorConfig.freeCopy(c);
-        }
+        return new ChangeReader(cfg.withCopy(c -> nOpen(c, slotName, startLsn)));
     }
 
     /**
@@ -84,18 +73,7 @@ public final class ChangeReader implements AutoCloseable {
     /** Ends the replication connection and frees everything. Idempotent. */
     @Override
     public synchronized void close() {
-        if (handle != 0) {
-            long h = handle;
-            handle = 0;
-            nClose(h);
-        }
-    }
-
-    private long checkOpen() {
-        if (handle == 0) {
-            throw new IllegalStateException("ChangeReader is closed");
-        }
-        return handle;
+        super.close();
     }
 
     private static native long nOpen(long cfg, String slotName, long startLsn);

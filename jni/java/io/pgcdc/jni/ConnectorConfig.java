@@ -1,5 +1,7 @@
 package io.pgcdc.jni;
 
+import java.util.function.LongFunction;
+
 /**
  * The connector's configuration (wraps the native pgcdc_pipeline_config).
  *
@@ -17,16 +19,10 @@ package io.pgcdc.jni;
  * <p>Thread-safe: methods are synchronized (a configuration is usually set
  * up once and then shared by the objects opened with it).
  */
-public final class ConnectorConfig implements AutoCloseable {
-    static {
-        NativeLibrary.load();
-    }
-
-    private long handle;
-
+public final class ConnectorConfig extends NativeHandle implements AutoCloseable {
     /** Creates an empty configuration (every parameter at its default). */
     public ConnectorConfig() {
-        handle = nCreate();
+        super(nCreate(), ConnectorConfig::nFree);
     }
 
     /**
@@ -69,31 +65,25 @@ public final class ConnectorConfig implements AutoCloseable {
     /** Frees the native configuration. Idempotent. */
     @Override
     public synchronized void close() {
-        if (handle != 0) {
-            long h = handle;
-            handle = 0;
-            nFree(h);
-        }
-    }
-
-    private long checkOpen() {
-        if (handle == 0) {
-            throw new IllegalStateException("ConnectorConfig is closed");
-        }
-        return handle;
+        super.close();
     }
 
     /**
-     * A native copy for one call of another class of this package, which
-     * frees it with {@link #freeCopy(long)}: the configuration's lock is held
+     * Runs one call of another class of this package with a native copy of
+     * the configuration, freed afterwards: the configuration's lock is held
      * only while copying, not during the call (connections, reads).
      */
-    synchronized long copyHandle() {
-        return nCopy(checkOpen());
+    <T> T withCopy(LongFunction<T> call) {
+        long c = copyHandle();
+        try {
+            return call.apply(c);
+        } finally {
+            nFree(c);
+        }
     }
 
-    static void freeCopy(long copy) {
-        nFree(copy);
+    private synchronized long copyHandle() {
+        return nCopy(checkOpen());
     }
 
     private static native long nCreate();

@@ -12,15 +12,9 @@ import java.util.List;
  * close from another thread cannot free memory in use). Open one Destination
  * per thread that needs one.
  */
-public final class Destination implements AutoCloseable {
-    static {
-        NativeLibrary.load();
-    }
-
-    private long handle;
-
+public final class Destination extends NativeHandle implements AutoCloseable {
     private Destination(long handle) {
-        this.handle = handle;
+        super(handle, Destination::nClose);
     }
 
     /**
@@ -37,12 +31,7 @@ public final class Destination implements AutoCloseable {
         if (cfg == null) {
             throw new PgcdcException("EINVAL", "Destination.open needs a configuration");
         }
-        long c = cfg.copyHandle();
-        try {
-            return new Destination(nOpen(c));
-        } finally {
-            ConnectorConfig.freeCopy(c);
-        }
+        return new Destination(cfg.withCopy(Destination::nOpen));
     }
 
     /**
@@ -128,18 +117,7 @@ public final class Destination implements AutoCloseable {
     /** Closes the connection and frees everything. Idempotent. */
     @Override
     public synchronized void close() {
-        if (handle != 0) {
-            long h = handle;
-            handle = 0;
-            nClose(h);
-        }
-    }
-
-    private long checkOpen() {
-        if (handle == 0) {
-            throw new IllegalStateException("Destination is closed");
-        }
-        return handle;
+        super.close();
     }
 
     private static native long nOpen(long cfg);

@@ -24,12 +24,7 @@ public final class SnapshotFetcher {
         if (cfg == null || chunkDescriptor == null) {
             throw new PgcdcException("EINVAL", "fetchChunk needs a configuration and a chunk descriptor");
         }
-        long c = cfg.copyHandle();
-        try {
-            return nFetchChunk(c, chunkDescriptor);
-        } finally {
-            ConnectorConfig.freeCopy(c);
-        }
+        return cfg.withCopy(c -> nFetchChunk(c, chunkDescriptor));
     }
 
     private static native ChangeBatch nFetchChunk(long cfg, byte[] chunkDescriptor);

@@ -17,15 +17,9 @@ import java.util.List;
  * The chunks themselves may be fetched from any thread or node that can
  * reach the source while the session is open.
  */
-public final class SnapshotSession implements AutoCloseable {
-    static {
-        NativeLibrary.load();
-    }
-
-    private long handle;
-
+public final class SnapshotSession extends NativeHandle implements AutoCloseable {
     private SnapshotSession(long handle) {
-        this.handle = handle;
+        super(handle, SnapshotSession::nClose);
     }
 
     /** Creates the temporary slot and exports its snapshot. The configuration is copied. */
@@ -33,12 +27,7 @@ public final class SnapshotSession implements AutoCloseable {
         if (cfg == null) {
             throw new PgcdcException("EINVAL", "SnapshotSession.begin needs a configuration");
         }
-        long c = cfg.copyHandle();
-        try {
-            return new SnapshotSession(nBegin(c));
-        } finally {
-            ConnectorConfig.freeCopy(c);
-        }
+        return new SnapshotSession(cfg.withCopy(SnapshotSession::nBegin));
     }
 
     /** @return the exported snapshot's name (for SET TRANSACTION SNAPSHOT) */
@@ -66,18 +55,7 @@ public final class SnapshotSession implements AutoCloseable {
     /** Ends the session (drops the temporary slot). Idempotent. */
     @Override
     public synchronized void close() {
-        if (handle != 0) {
-            long h = handle;
-            handle = 0;
-            nClose(h);
-        }
-    }
-
-    private long checkOpen() {
-        if (handle == 0) {
-            throw new IllegalStateException("SnapshotSession is closed");
-        }
-        return handle;
+        super.close();
     }
 
     private static native long nBegin(long cfg);

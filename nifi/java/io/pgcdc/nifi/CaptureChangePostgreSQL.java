@@ -175,7 +175,7 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
     }
 
     private ChangeReader openReader(final ProcessContext context) {
-        final TableStateStoreService store = context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
+        final TableStateStoreService store = Common.store(context);
         final String configured = store.getSlotName();
         long start = 0;
         try {

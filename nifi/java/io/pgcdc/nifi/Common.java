@@ -6,9 +6,11 @@ import io.pgcdc.jni.PgcdcException;
 import io.pgcdc.nifi.services.TableStateStoreService;
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 
@@ -24,6 +26,14 @@ final class Common {
             .required(true)
             .identifiesControllerService(TableStateStoreService.class)
             .build();
+
+    /** The properties of a processor whose only property is the Table State Store. */
+    static final List<PropertyDescriptor> STORE_ONLY = List.of(TABLE_STATE_STORE);
+
+    /** The processor's Table State Store service. */
+    static TableStateStoreService store(final ProcessContext context) {
+        return context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
+    }
 
     static final Relationship SUCCESS = new Relationship.Builder().name("success")
             .description("FlowFiles processed successfully.").build();

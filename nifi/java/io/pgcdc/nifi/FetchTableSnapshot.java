@@ -48,7 +48,7 @@ public class FetchTableSnapshot extends AbstractProcessor {
 
     @Override
     protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return List.of(TABLE_STATE_STORE);
+        return Common.STORE_ONLY;
     }
 
     @Override
@@ -63,7 +63,7 @@ public class FetchTableSnapshot extends AbstractProcessor {
         if (ff == null) {
             return;
         }
-        final TableStateStoreService store = context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
+        final TableStateStoreService store = Common.store(context);
         final byte[] descriptor = Common.content(session, ff);
         final ChangeBatch batch;
         // A configuration per call: fetches of concurrent tasks do not wait for each other.

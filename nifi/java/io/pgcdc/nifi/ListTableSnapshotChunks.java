@@ -82,7 +82,7 @@ public class ListTableSnapshotChunks extends AbstractProcessor {
 
     @Override
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
-        final TableStateStoreService store = context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
+        final TableStateStoreService store = Common.store(context);
         if (!CaptureRegistry.slotReady(store.getSlotName())) {
             getLogger().debug("Waiting for CaptureChangePostgreSQL to open replication slot {}", store.getSlotName());
             context.yield();

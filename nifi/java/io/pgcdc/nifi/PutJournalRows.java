@@ -49,7 +49,7 @@ public class PutJournalRows extends AbstractProcessor {
 
     @Override
     protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return List.of(TABLE_STATE_STORE);
+        return Common.STORE_ONLY;
     }
 
     @Override
@@ -64,7 +64,7 @@ public class PutJournalRows extends AbstractProcessor {
         if (ff == null) {
             return;
         }
-        final TableStateStoreService store = context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
+        final TableStateStoreService store = Common.store(context);
         final byte[] batch = Common.content(session, ff);
         Destination dest = null;
         final long durable;
