@@ -203,11 +203,6 @@ pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *
     return rc;
 }
 
-static bool interim(pgcdc_code c)
-{
-    return c == PGCDC_ECONNECT || c == PGCDC_ENOMEM || c == PGCDC_ETIMEOUT;
-}
-
 pgcdc_code pgcdc_destination_finish_snapshot(pgcdc_destination *d, const char *table, pgcdc_lsn snapshot_lsn,
                                              pgcdc_error *err)
 {
@@ -245,7 +240,7 @@ pgcdc_code pgcdc_destination_finish_snapshot(pgcdc_destination *d, const char *t
         pgcdc_log(PGCDC_LOG_INFO, "table %s: %lld rows snapshotted", t->key, (long long)t->rows_snapshotted);
         return PGCDC_OK;
     }
-    if (interim(c)) {
+    if (pl_ends_attempt(c, &e)) { /* the runner's rule: an interim SQLSTATE too */
         if (err)
             *err = e;
         return c;
@@ -270,7 +265,7 @@ pgcdc_code pgcdc_destination_merge(pgcdc_destination *d, pgcdc_error *err)
             continue;
         pgcdc_error e;
         pgcdc_code c = pl_merge(&d->x, &ct->t, (int64_t)d->x.durable - 1, INT64_MAX, NULL, &e);
-        if (interim(c)) {
+        if (pl_ends_attempt(c, &e)) {
             if (err)
                 *err = e;
             rc = c;

@@ -102,12 +102,11 @@ pgcdc_code pl_describe(pl_ctx *x, pl_table *t, pgcdc_error *err)
     const char *v[2] = {t->schema, t->name};
     PGresult *r = PQexecParams(x->src, columns_sql, 2, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char msg[600];
-        snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
-        pgcdc_source_flatten_message(msg);
+        char what[200];
+        snprintf(what, sizeof what, "reading the columns of %s.%s", t->schema, t->name);
+        pgcdc_code rc = pl_sql_error(x->src, r, "source", what, err);
         PQclear(r);
-        return pgcdc_error_set(err, PQstatus(x->src) == CONNECTION_OK ? PGCDC_ESQL : PGCDC_ECONNECT,
-                               "reading the columns of %s.%s: %s", t->schema, t->name, msg);
+        return rc;
     }
     size_t n = (size_t)PQntuples(r);
     pl_colspec *cs = calloc(n ? n : 1, sizeof *cs);

@@ -32,13 +32,6 @@ typedef struct cdc {
     double last_idle_confirm;
 } cdc;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static pgcdc_code finish_one(pl_ctx *x, pl_table *t, pgcdc_error *err);
 
 static pl_table *find(cdc *c, const char *schema, const char *name)
@@ -163,7 +156,7 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
         break;
     }
     if (c->first_pending == 0)
-        c->first_pending = now_s();
+        c->first_pending = pl_now();
     if (ev->kind == PGCDC_EV_INSERT || ev->kind == PGCDC_EV_UPDATE || ev->kind == PGCDC_EV_DELETE)
         pgcdc_crashpoint("mid-transaction");
     return pgcdc_batch_sink(c->b, ev, err);
@@ -315,6 +308,7 @@ static pgcdc_code maybe_refresh(cdc *c, pgcdc_error *err)
     x->next_refresh = pl_now() + REFRESH_S;
     int added = 0;
     pgcdc_code rc = pl_tables_refresh(x, &added, err);
+    c->last = NULL; /* the tables may have moved (pl_table_append), even with none added */
     if (rc != PGCDC_OK || added == 0)
         return rc;
     close_stream(c);
@@ -470,7 +464,7 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
             if (!pgcdc_batch_builder_in_transaction(c.b) &&
                 ((c.flush_each_commit && pgcdc_batch_builder_confirm_lsn(c.b) > x->durable) ||
                  pgcdc_batch_builder_bytes(c.b) >= BATCH_BYTES ||
-                 (c.first_pending > 0 && (now_s() - c.first_pending) * 1000 >= BATCH_MS))) {
+                 (c.first_pending > 0 && (pl_now() - c.first_pending) * 1000 >= BATCH_MS))) {
                 if ((rc = flush(&c, err)) == PGCDC_OK)
                     rc = maybe_merge(&c, false, err);
                 if (rc == PGCDC_OK)
@@ -500,9 +494,9 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
             rc = maybe_merge(&c, true, err);
             break;
         }
-        if (now_s() - last_ask >= 0.25) {
+        if (pl_now() - last_ask >= 0.25) {
             /* a keepalive answer tells how far the server has sent */
-            last_ask = now_s();
+            last_ask = pl_now();
             rc = pgcdc_stream_send_status(c.stream, true, err);
         }
     }

@@ -35,20 +35,6 @@ static int array_elem(pgcdc_buf *b, const char *s)
     return bad | pgcdc_buf_putc(b, '"');
 }
 
-static pgcdc_code src_error(PGconn *c, PGresult *r, const char *what, pgcdc_error *err)
-{
-    char msg[600];
-    snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
-    pgcdc_source_flatten_message(msg);
-    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    pgcdc_code code = PQstatus(c) != CONNECTION_OK || !st || pgcdc_sqlstate_is_interim(st) ? PGCDC_ECONNECT
-                                                                                        : PGCDC_ESQL;
-    pgcdc_error_set(err, code, "source: %s: %s", what, msg);
-    if (st)
-        pgcdc_error_set_sqlstate(err, st);
-    return code;
-}
-
 /* The keys (one text array literal per key column) of the journal rows of t
  * between from and to that carry unchanged values. */
 static pgcdc_code journal_keys(pl_ctx *x, pl_table *t, pgcdc_lsn from, pgcdc_lsn to, pgcdc_buf *arrays,
@@ -83,14 +69,11 @@ static pgcdc_code journal_keys(pl_ctx *x, pl_table *t, pgcdc_lsn from, pgcdc_lsn
     snprintf(a, sizeof a, "%lld", (long long)from);
     snprintf(b, sizeof b, "%lld", (long long)to);
     const char *v[2] = {a, b};
-    PGresult *r = PQexecParams(x->dst, sql.data, 2, NULL, v, NULL, NULL, 0);
+    PGresult *r;
+    rc = pl_query(x->dst, sql.data, 2, v, &r, err);
     pgcdc_buf_free(&sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        PQclear(r);
-        return pl_exec(x->dst, "SELECT 1", err) == PGCDC_OK
-                   ? pgcdc_error_set(err, PGCDC_ECONNECT, "destination: reading the journal of %s failed", t->key)
-                   : (err ? err->code : PGCDC_ECONNECT);
-    }
+    if (rc != PGCDC_OK)
+        return rc;
     *nfound = PQntuples(r);
     for (size_t k = 0; k < nkeys; k++) {
         pgcdc_buf_reset(&arrays[k]);
@@ -114,7 +97,7 @@ static pgcdc_code column_type(PGconn *src, const pl_table *t, const char *col, p
                                3, NULL, v, NULL, NULL, 0);
     pgcdc_code rc = PGCDC_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
-        rc = PQresultStatus(r) != PGRES_TUPLES_OK ? src_error(src, r, "reading a key column's type", err)
+        rc = PQresultStatus(r) != PGRES_TUPLES_OK ? pl_sql_error(src, r, "source", "reading a key column's type", err)
                                                   : pgcdc_error_set(err, PGCDC_ESQL, "key column \"%s\" of %s not "
                                                                     "found on the source", col, t->key);
     else if (pgcdc_buf_puts(out, PQgetvalue(r, 0, 0)) != 0)
@@ -224,26 +207,11 @@ pgcdc_code pl_snapshot_fixup(pl_ctx *x, pl_table *t, pgcdc_error *err)
     pgcdc_code rc = journal_keys(x, t, t->fix_from, t->snap_lsn, arrays, nkeys, &nfound, err);
     PGconn *src = NULL;
     if (rc == PGCDC_OK && nfound > 0)
-        rc = pgcdc_source_connect(&x->cfg->source, false, &src, err);
+        rc = pl_snapshot_conn(x, x->fix_snapshot, &src, err);
     pgcdc_buf sql = PGCDC_BUF_INIT;
     if (rc == PGCDC_OK && nfound > 0) {
-        char *name = PQescapeLiteral(src, x->fix_snapshot, strlen(x->fix_snapshot));
-        PGresult *r = PQexec(src, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        if (PQresultStatus(r) != PGRES_COMMAND_OK)
-            rc = src_error(src, r, "starting the snapshot transaction", err);
-        PQclear(r);
-        if (rc == PGCDC_OK && (!name || pgcdc_buf_printf(&sql, "SET TRANSACTION SNAPSHOT %s", name) != 0))
-            rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory"); /* never read under another snapshot */
-        if (rc == PGCDC_OK) {
-            r = PQexec(src, sql.data);
-            if (PQresultStatus(r) != PGRES_COMMAND_OK)
-                rc = src_error(src, r, "importing the snapshot", err);
-            PQclear(r);
-        }
-        PQfreemem(name);
-        pgcdc_buf_reset(&sql);
-        if (rc == PGCDC_OK)
-            rc = select_sql(src, t, &sql, err);
+        PGresult *r;
+        rc = select_sql(src, t, &sql, err);
         const char **params = calloc(nkeys ? nkeys : 1, sizeof *params);
         for (size_t k = 0; params && k < nkeys; k++)
             params[k] = arrays[k].data;
@@ -252,7 +220,7 @@ pgcdc_code pl_snapshot_fixup(pl_ctx *x, pl_table *t, pgcdc_error *err)
         if (rc == PGCDC_OK) {
             r = PQexecParams(src, sql.data, (int)nkeys, NULL, params, NULL, NULL, 0);
             if (PQresultStatus(r) != PGRES_TUPLES_OK)
-                rc = src_error(src, r, "reading rows changed while the snapshot was interrupted", err);
+                rc = pl_sql_error(src, r, "source", "reading rows changed while the snapshot was interrupted", err);
             else
                 rc = write_rows(x, t, r, t->snap_lsn, err);
             if (rc == PGCDC_OK)

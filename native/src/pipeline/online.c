@@ -189,7 +189,9 @@ static pgcdc_code check_shape(pl_ctx *x, pl_table *t, PGconn *sc, pgcdc_error *e
     bool same = false;
     if (rc == PGCDC_OK) {
         pl_colspec *a = pl_table_specs(t), *b = pl_table_specs(&tmp);
-        same = a && b && t->ncols == tmp.ncols && memcmp(a, b, t->ncols * sizeof *a) == 0;
+        same = a && b && t->ncols == tmp.ncols;
+        for (size_t i = 0; same && i < t->ncols; i++)
+            same = pl_colspec_eq(&a[i], &b[i]);
         free(a);
         free(b);
     }
@@ -221,18 +223,29 @@ static pgcdc_code check_shape(pl_ctx *x, pl_table *t, PGconn *sc, pgcdc_error *e
     return rc;
 }
 
-/* A connection inside the exported snapshot (REPEATABLE READ, imported). */
-static pgcdc_code snapshot_conn(pl_ctx *x, const char *name, PGconn **out, pgcdc_error *err)
+/* The statement on a source connection; a failure as pl_sql_error's. */
+static pgcdc_code exec_source(PGconn *c, const char *sql, const char *what, pgcdc_error *err)
+{
+    PGresult *r = PQexec(c, sql);
+    pgcdc_code rc = PQresultStatus(r) == PGRES_COMMAND_OK ? PGCDC_OK : pl_sql_error(c, r, "source", what, err);
+    PQclear(r);
+    return rc;
+}
+
+pgcdc_code pl_snapshot_conn(pl_ctx *x, const char *name, PGconn **out, pgcdc_error *err)
 {
     pgcdc_code rc = pgcdc_source_connect(&x->cfg->source, false, out, err);
-    char sql[160];
-    snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", name); /* a server-made name: [0-9A-F-] */
-    if (rc == PGCDC_OK && strspn(name, "0123456789ABCDEFabcdef-") != strlen(name))
-        rc = pgcdc_error_set(err, PGCDC_EPROTOCOL, "unexpected exported snapshot name \"%s\"", name);
     if (rc == PGCDC_OK)
-        rc = pl_exec(*out, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err);
+        rc = exec_source(*out, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a snapshot transaction",
+                         err);
+    char *lit = rc == PGCDC_OK ? PQescapeLiteral(*out, name, strlen(name)) : NULL;
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    if (rc == PGCDC_OK && (!lit || pgcdc_buf_printf(&sql, "SET TRANSACTION SNAPSHOT %s", lit) != 0))
+        rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory"); /* never read under another snapshot */
     if (rc == PGCDC_OK)
-        rc = pl_exec(*out, sql, err);
+        rc = exec_source(*out, sql.data, "importing the exported snapshot", err);
+    PQfreemem(lit);
+    pgcdc_buf_free(&sql);
     return rc;
 }
 
@@ -254,7 +267,7 @@ pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err)
                 t->needs_snapshot = false;
         }
         PGconn *sc = NULL;
-        rc = snapshot_conn(x, created.snapshot_name, &sc, err);
+        rc = pl_snapshot_conn(x, created.snapshot_name, &sc, err);
         for (size_t i = 0; i < x->ntables && rc == PGCDC_OK; i++) {
             pl_table *t = &x->tables[i];
             if (t->needs_snapshot && t->registered && !strcmp(t->state, PL_SNAPSHOT))

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pgcdc/batch.h"
 #include "pgcdc/cron.h"
@@ -105,6 +106,13 @@ typedef struct pl_ctx {
 /* state.c */
 pgcdc_code pl_exec(PGconn *c, const char *sql, pgcdc_error *err);
 pgcdc_code pl_exec_params(PGconn *c, const char *sql, int n, const char *const *vals, pgcdc_error *err);
+/* A failed statement as an error for side ("destination", "source"): a lost
+ * connection or an interim SQLSTATE is PGCDC_ECONNECT, anything else
+ * PGCDC_ESQL; the SQLSTATE goes with it. */
+pgcdc_code pl_sql_error(PGconn *c, const PGresult *r, const char *side, const char *what, pgcdc_error *err);
+/* A query on the destination: *out its rows (the caller PQclears), or NULL
+ * and the error classified as by pl_exec. */
+pgcdc_code pl_query(PGconn *c, const char *sql, int n, const char *const *vals, PGresult **out, pgcdc_error *err);
 pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err);
 pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err);
 /* Writes the table's state row (inside the caller's transaction if any). */
@@ -189,6 +197,9 @@ bool pl_snapshot_pending(const pl_ctx *x);
  * INCREMENTAL_REPLICATION or FAILED. */
 pgcdc_code pl_snapshot_online(pl_ctx *x, pgcdc_error *err);
 pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* A new source connection inside the exported snapshot name (REPEATABLE
+ * READ READ ONLY, imported); *out is set even on failure (caller closes). */
+pgcdc_code pl_snapshot_conn(pl_ctx *x, const char *name, PGconn **out, pgcdc_error *err);
 
 /* fixup.c: rows of a resumed snapshot moved into finished chunks with
  * unchanged TOAST values, read again under x->fix_snapshot. */
@@ -203,6 +214,10 @@ bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel
 /* Does rel (Column Filter applied) have exactly the columns of want? */
 bool pl_relation_equals(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel, const pl_colspec *want,
                         size_t nwant);
+static inline bool pl_colspec_eq(const pl_colspec *a, const pl_colspec *b)
+{
+    return !strcmp(a->name, b->name) && a->oid == b->oid && a->typmod == b->typmod && a->is_key == b->is_key;
+}
 /* t's current shape as specs (caller frees; NULL: out of memory) */
 pl_colspec *pl_table_specs(const pl_table *t);
 

@@ -157,15 +157,11 @@ static pgcdc_code dest_exists(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error 
     pgcdc_buf q = PGCDC_BUF_INIT;
     pgcdc_code rc = pgcdc_merge_dest_qualified(&t->mt, &q, err);
     const char *v[1] = {q.data};
-    PGresult *r = rc == PGCDC_OK ? PQexecParams(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL,
-                                                NULL, 0)
-                                 : NULL;
-    if (r && PQresultStatus(r) == PGRES_TUPLES_OK)
+    PGresult *r = NULL;
+    if (rc == PGCDC_OK)
+        rc = pl_query(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, v, &r, err);
+    if (rc == PGCDC_OK)
         *exists = PQgetvalue(r, 0, 0)[0] == 't';
-    else if (rc == PGCDC_OK)
-        rc = pl_exec(x->dst, "SELECT to_regclass('pg_class') IS NOT NULL", err) == PGCDC_OK
-                 ? pgcdc_error_set(err, PGCDC_ECONNECT, "destination: looking for table %s failed", q.data)
-                 : (err ? err->code : PGCDC_ECONNECT);
     PQclear(r);
     pgcdc_buf_free(&q);
     return rc;

@@ -63,8 +63,7 @@ bool pl_relation_equals(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel,
         for (size_t i = 0; i < n && same; i++) {
             if (!keep[i])
                 continue;
-            same = j < nwant && !strcmp(want[j].name, cs[i].name) && want[j].oid == cs[i].oid &&
-                   want[j].typmod == cs[i].typmod && want[j].is_key == cs[i].is_key;
+            same = j < nwant && pl_colspec_eq(&want[j], &cs[i]);
             j++;
         }
         same = same && j == nwant;

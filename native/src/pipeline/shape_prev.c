@@ -79,15 +79,11 @@ pgcdc_code pl_shape_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
                          x->state_schema_q.data, PREV_COLUMNS) != 0)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     const char *v[1] = {t->key};
-    PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
+    PGresult *r;
+    pgcdc_code rc = pl_query(x->dst, sql.data, 1, v, &r, err);
     pgcdc_buf_free(&sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        PQclear(r);
-        /* the same statement again through pl_exec gives the classified error */
-        return pl_exec(x->dst, "SELECT 1", err) == PGCDC_OK
-                   ? pgcdc_error_set(err, PGCDC_ECONNECT, "destination: reading %s failed", PREV_COLUMNS)
-                   : (err ? err->code : PGCDC_ECONNECT);
-    }
+    if (rc != PGCDC_OK)
+        return rc;
     int n = PQntuples(r);
     if (n > 0 && (t->prev = calloc((size_t)n, sizeof *t->prev))) {
         t->nprev = (size_t)n;

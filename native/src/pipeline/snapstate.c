@@ -105,15 +105,12 @@ pgcdc_code pl_snapstate_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *e
     pgcdc_buf_printf(&sql, "SELECT \"chunk_id\", \"plan\", \"snapshot_lsn\" FROM %s WHERE \"table_name\" = $1 "
                      "ORDER BY 1", q.data);
     const char *v[1] = {t->key};
-    PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
+    PGresult *r;
+    rc = pl_query(x->dst, sql.data, 1, v, &r, err);
     pgcdc_buf_free(&q);
     pgcdc_buf_free(&sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        PQclear(r);
-        return pl_exec(x->dst, "SELECT 1/0 WHERE false", err) == PGCDC_OK
-                   ? pgcdc_error_set(err, PGCDC_ECONNECT, "destination: reading %s failed", SNAPSHOT_CHUNKS)
-                   : PGCDC_ECONNECT;
-    }
+    if (rc != PGCDC_OK)
+        return rc;
     int n = PQntuples(r);
     if (n == 0 || atoi(PQgetvalue(r, 0, 0)) != -1) {
         PQclear(r);

@@ -9,7 +9,7 @@
 #include "pgcdc/log.h"
 #include "pipeline_internal.h"
 
-static pgcdc_code sql_error(PGconn *c, const PGresult *r, const char *what, pgcdc_error *err)
+pgcdc_code pl_sql_error(PGconn *c, const PGresult *r, const char *side, const char *what, pgcdc_error *err)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     /* A lost connection (no SQLSTATE, or the connection is gone) and an
@@ -24,7 +24,7 @@ static pgcdc_code sql_error(PGconn *c, const PGresult *r, const char *what, pgcd
     char msg[700];
     snprintf(msg, sizeof msg, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c));
     pgcdc_source_flatten_message(msg);
-    pgcdc_code rc = pgcdc_error_set(err, interim ? PGCDC_ECONNECT : PGCDC_ESQL, "destination: %s: %s", what, msg);
+    pgcdc_code rc = pgcdc_error_set(err, interim ? PGCDC_ECONNECT : PGCDC_ESQL, "%s: %s: %s", side, what, msg);
     pgcdc_error_set_sqlstate(err, state);
     return rc;
 }
@@ -37,9 +37,22 @@ pgcdc_code pl_exec_params(PGconn *c, const char *sql, int n, const char *const *
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         char what[120];
         snprintf(what, sizeof what, "%.100s", sql);
-        rc = sql_error(c, r, what, err);
+        rc = pl_sql_error(c, r, "destination", what, err);
     }
     PQclear(r);
+    return rc;
+}
+
+pgcdc_code pl_query(PGconn *c, const char *sql, int n, const char *const *vals, PGresult **out, pgcdc_error *err)
+{
+    *out = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(*out) == PGRES_TUPLES_OK)
+        return PGCDC_OK;
+    char what[120];
+    snprintf(what, sizeof what, "%.100s", sql);
+    pgcdc_code rc = pl_sql_error(c, *out, "destination", what, err);
+    PQclear(*out);
+    *out = NULL;
     return rc;
 }
 
@@ -127,7 +140,7 @@ pgcdc_code pl_columns_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *err
     PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
     pgcdc_buf_free(&sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        pgcdc_code rc = sql_error(x->dst, r, "reading the table columns", err);
+        pgcdc_code rc = pl_sql_error(x->dst, r, "destination", "reading the table columns", err);
         PQclear(r);
         return rc;
     }
@@ -169,7 +182,7 @@ pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
     PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
     pgcdc_buf_free(&sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        pgcdc_code rc = sql_error(x->dst, r, "reading the table states", err);
+        pgcdc_code rc = pl_sql_error(x->dst, r, "destination", "reading the table states", err);
         PQclear(r);
         return rc;
     }
@@ -261,7 +274,7 @@ pgcdc_code pl_remembered_slot(pl_ctx *x, char *out, size_t outlen, pgcdc_error *
     const char *v[1] = {x->source_state_q.data};
     PGresult *e = PQexecParams(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
     if (PQresultStatus(e) != PGRES_TUPLES_OK) {
-        pgcdc_code rc = sql_error(x->dst, e, "looking for the source state table", err);
+        pgcdc_code rc = pl_sql_error(x->dst, e, "destination", "looking for the source state table", err);
         PQclear(e);
         return rc;
     }
@@ -275,7 +288,7 @@ pgcdc_code pl_remembered_slot(pl_ctx *x, char *out, size_t outlen, pgcdc_error *
     pgcdc_buf_free(&sql);
     pgcdc_code rc = PGCDC_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
-        rc = sql_error(x->dst, r, "reading the remembered replication slot", err);
+        rc = pl_sql_error(x->dst, r, "destination", "reading the remembered replication slot", err);
     else if (PQntuples(r) > 1)
         rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s holds positions of %d replication slots; set %s to the one "
                              "to use", x->source_state_q.data, PQntuples(r), PGCDC_P_SLOT_NAME);

@@ -97,6 +97,8 @@ class ProcessorUnitTest {
         final ProcessorRunner r = new ProcessorRunner(new ListTableSnapshotChunks(), s);
         r.property("Table State Store", "x").property("Concurrent Snapshot Queries", "#{Concurrent Snapshot Queries}");
         assertFalse(r.validate().isEmpty());
+        // the unknown parameter is what is reported (not only the missing service)
+        assertTrue(r.validate().stream().anyMatch(e -> e.getSubject().equals("#{Concurrent Snapshot Queries}")));
         final ProcessorRunner r2 = new ProcessorRunner(new ListTableSnapshotChunks(), s);
         r2.property("Table State Store", "x").property("Concurrent Snapshot Queries", "65");
         assertTrue(r2.validate().stream().anyMatch(e -> e.getSubject().equals("Concurrent Snapshot Queries")));
