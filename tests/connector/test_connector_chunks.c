@@ -65,19 +65,6 @@ static void refused(pgcdc_connector_config *cfg, const pgcdc_buf *desc, const ch
     free(t);
 }
 
-static long vm_hwm_kb(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 static size_t max_len(const pgcdc_buf *chunks, size_t n)
 {
     size_t m = 0;
@@ -146,8 +133,6 @@ static void test_descriptors(PGconn *src)
     if (s2) {
         char *a = NULL, *b = NULL;
         char slot2[128];
-        const char *sl = strstr(chunks[0].data, "slot ");
-        (void)sl;
         char *q = pgt_query_value(src, "SELECT slot_name FROM pg_replication_slots WHERE temporary AND "
                                        "confirmed_flush_lsn = '%X/%X'::pg_lsn",
                                   (unsigned)(pgcdc_snapshot_session_lsn(s2) >> 32),
@@ -169,8 +154,9 @@ static void test_descriptors(PGconn *src)
     refused(cfg, d, "format ", "format text", "COPY format text");
     CHECK_CONTAINS(err.message, "pass chunk FlowFiles unchanged");
 
-    /* huge counts: refused before anything is allocated */
-    long before = vm_hwm_kb();
+    /* huge counts: refused before anything is allocated (an untouched calloc
+     * does not show in the peak RSS: tests/fuzz/fuzz_chunk.c runs under a
+     * 64 MB malloc limit for that) */
     refused(cfg, d, "columns ", "columns 100000000", "columns (1 to 1664)");
     refused(cfg, d, "chunk 1 of ", "chunk 5 of 4294967295 (1,0) (2,0)", "(chunk)");
     pgcdc_snapshot_plan plan;
@@ -178,7 +164,6 @@ static void test_descriptors(PGconn *src)
                        "ranges 10000000\n0 - -\n";
     CHECK_INT(pgcdc_snapshot_plan_decode(huge, strlen(huge), &plan, &err), PGCDC_EINVAL);
     CHECK_CONTAINS(err.message, "more ranges announced than the text has lines");
-    CHECK_MSG(vm_hwm_kb() - before < 32 * 1024, "peak RSS grew by %ld kB", vm_hwm_kb() - before);
 
     /* a descriptor of version 1 (a pgcdc before an upgrade): an abandoned attempt */
     CHECK_INT(fetch_text(cfg, "pgcdc chunk 1\nsnapshot 00000003-00000002-1\nlsn 1\n", &err, NULL),

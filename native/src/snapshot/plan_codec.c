@@ -249,6 +249,10 @@ static pgcdc_code decode(reader *r, pgcdc_snapshot_plan *out, pgcdc_error *err)
             return bad_line(r, "\"key <column>\" expected", err);
         if (!(out->key_column = get_name(r->buf + 4)))
             return bad_line(r, "malformed key column name", err);
+        /* a column name has at most 63 bytes; a longer one would also not
+         * fit a line once written again (found by tests/fuzz/fuzz_chunk.c) */
+        if (strlen(out->key_column) > 63)
+            return bad_line(r, "key column name longer than 63 bytes", err);
     }
     int partitioned;
     int64_t est_bytes, est_rows, nranges;
