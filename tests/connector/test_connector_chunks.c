@@ -113,7 +113,7 @@ static void test_descriptors(PGconn *src)
     /* another table (not included; readable by the source role) */
     refused(cfg, d, "table ", "table public other", "table public.other is not replicated by this configuration");
     /* a column the Column Filter leaves out; a column renamed */
-    char *t = with_line(d, "chunking ", "secret 25 -1 0\nchunking ctid");
+    char *t = with_line(d, "note ", "note 25 -1 0\nsecret 25 -1 0");
     char *t2 = with_line(&(pgcdc_buf){.data = t, .len = strlen(t)}, "columns ", "columns 3");
     CHECK_INT(fetch_text(cfg, t2, &err, NULL), PGCDC_EINVAL);
     CHECK_CONTAINS(err.message, "columns of public.t are not the table's columns");
