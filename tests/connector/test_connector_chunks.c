@@ -95,6 +95,8 @@ static void test_descriptors(PGconn *src)
     CHECK_MSG(max_len(many, nmany) <= max_len(chunks, n) + 8, "%zu chunks: %zu bytes, %zu chunks: %zu bytes", n,
               max_len(chunks, n), nmany, max_len(many, nmany));
     CHECK_MSG(max_len(many, nmany) < 512, "%zu bytes", max_len(many, nmany));
+    printf("largest descriptor: %zu bytes of %zu chunks, %zu bytes of %zu chunks\n", max_len(chunks, n), n,
+           max_len(many, nmany), nmany);
 
     /* unchanged: every row once, the filtered column not read */
     uint64_t total = 0;
