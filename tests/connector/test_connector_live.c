@@ -115,7 +115,7 @@ static void test_errors(void)
 
     pgcdc_buf out = PGCDC_BUF_INIT;
     pgcdc_batch_info info;
-    const char *junk = "pgcdc chunk 1\nsnapshot x\n";
+    const char *junk = "pgcdc chunk 2\nsnapshot x\n";
     CHECK_INT(pgcdc_snapshot_fetch_chunk(c, (const uint8_t *)junk, strlen(junk), &out, &info, &err), PGCDC_EINVAL);
     CHECK_CONTAINS(err.message, "not a pgcdc snapshot chunk descriptor");
     CHECK_INT(pgcdc_snapshot_fetch_chunk(c, (const uint8_t *)"pgcdc chunk 9\n", 14, &out, &info, &err),

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs a fuzz target for a bounded time.
-#   tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS [decoder|ingest]
+#   tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS [decoder|ingest|chunk]
 # decoder (default): the pgoutput decoder, from the committed seed corpus.
 # ingest: the cron, JSON, column-filter and table-name parsers.
+# chunk: the snapshot chunk descriptor and plan codecs (seeds in corpus/chunk;
+#   a 64 MB malloc limit: no count may allocate more than its text holds).
 # Findings (crash-*, leak-*, timeout-*) are written to BUILD_DIR/fuzz-findings-TARGET
 # and make this script exit non-zero.
 set -euo pipefail
@@ -11,13 +13,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 case "$target" in
   decoder) exe="$build/tests/fuzz/fuzz_decoder"; seeds="$here/corpus"; max_len=65536 ;;
   ingest)  exe="$build/tests/ingest/fuzz_ingest"; seeds=""; max_len=4096 ;;
-  *) echo "run-fuzz.sh: unknown target '$target' (decoder or ingest)" >&2; exit 2 ;;
+  chunk)   exe="$build/tests/fuzz/fuzz_chunk"; seeds="$here/corpus/chunk"; max_len=16384; extra=-malloc_limit_mb=64 ;;
+  *) echo "run-fuzz.sh: unknown target '$target' (decoder, ingest or chunk)" >&2; exit 2 ;;
 esac
 work="$build/fuzz-corpus-$target"; findings="$build/fuzz-findings-$target"
 mkdir -p "$work" "$findings"
 [ -n "$seeds" ] && cp -n "$seeds"/* "$work"/ 2>/dev/null || true
 "$exe" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
-  -artifact_prefix="$findings/" -print_final_stats=1 "$work" 2>&1 | tail -n 25
+  -artifact_prefix="$findings/" -print_final_stats=1 ${extra:-} "$work" 2>&1 | tail -n 25
 if ls "$findings"/* >/dev/null 2>&1; then
   echo "fuzz_$target: findings in $findings" >&2
   exit 1

@@ -22,7 +22,11 @@ pgcdc_code cn_batch_filter(const struct Pgcdc__V1__ChangeBatch *m, cn_keep_fn ke
 pgcdc_code cn_split_table(const char *qualified, char schema[64], char table[64], pgcdc_error *err);
 
 /* ---- chunk descriptors (chunk_codec.c) ---- */
+/* One chunk of a table's snapshot: its own range only, so a descriptor's
+ * size does not grow with the chunk count. Nothing in it is trusted: the
+ * fetch checks it against the source (chunk_check.c). */
 typedef struct cn_chunk {
+    char slot[64];               /* the session's temporary slot (its consistent point) */
     char snapshot_name[64];
     pgcdc_lsn snapshot_lsn;
     char database[64];
@@ -32,12 +36,32 @@ typedef struct cn_chunk {
     char (*colnames)[64];
     pgcdc_column *cols;          /* names point into colnames */
     const char **colptrs;
-    uint32_t chunk_id;
-    pgcdc_snapshot_plan plan;    /* the table's whole plan: the other chunks are skipped */
+    pgcdc_chunking chunking;     /* of the table's plan */
+    char key_column[64];         /* KEY chunking */
+    bool partitioned;
+    uint32_t chunk_id, nchunks;  /* this chunk's place in the plan */
+    char lower[PGCDC_SNAPSHOT_BOUND_MAX], upper[PGCDC_SNAPSHOT_BOUND_MAX]; /* "" = open */
 } cn_chunk;
+
+#define CN_CHUNK_MAX_COLUMNS 1664 /* PostgreSQL's MaxTupleAttributeNumber */
+#define CN_CHUNK_MAX_CHUNKS 1000000
 
 pgcdc_code cn_chunk_encode(const cn_chunk *c, pgcdc_buf *out, pgcdc_error *err);
 pgcdc_code cn_chunk_decode(const uint8_t *data, size_t len, cn_chunk *out, pgcdc_error *err);
 void cn_chunk_clear(cn_chunk *c);
+
+/* The chunk as a plan the snapshot reader takes: at most three ranges (below,
+ * the chunk, above), the others in done; *idx = the chunk's range. The plan
+ * is checked like any plan (bounds, order). */
+pgcdc_code cn_chunk_window(const cn_chunk *c, pgcdc_snapshot_plan *plan, uint32_t done[2], uint32_t *ndone,
+                           uint32_t *idx, pgcdc_error *err);
+
+/* ---- the checks of a descriptor against the source (chunk_check.c) ---- */
+/* conn is in a transaction that imported c's snapshot. Refuses (PGCDC_EINVAL,
+ * naming what differs) a descriptor whose snapshot point is not the one of the
+ * temporary slot that exported the snapshot, whose table the configuration
+ * does not replicate, or whose columns, format or chunking key are not the
+ * table's as the configuration describes it. */
+pgcdc_code cn_chunk_check(pl_ctx *x, const cn_chunk *c, pgcdc_error *err);
 
 #endif

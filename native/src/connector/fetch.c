@@ -1,12 +1,25 @@
 /* fetch.c - one snapshot chunk read on its own connection under the
  * descriptor's exported snapshot, into one SnapshotRows record stamped with
  * the snapshot's consistent point (the journal numbers a chunk's rows by
- * chunk id and row index, so a chunk is never split across records). */
+ * chunk id and row index, so a chunk is never split across records). The
+ * descriptor is checked against the source first (chunk_check.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "connector_internal.h"
+
+/* The session that exported the snapshot is closed or was lost (a host
+ * restart): this chunk belongs to an abandoned attempt, not to a table that
+ * must fail; the host takes the table's snapshot again. */
+static void gone(pgcdc_error *err)
+{
+    if (err) {
+        err->code = PGCDC_ENOTFOUND;
+        pgcdc_error_prefix(err, "%s", "the snapshot is gone (its session was closed or lost): the chunk belongs "
+                                      "to an abandoned attempt");
+    }
+}
 
 typedef struct fetch {
     const cn_chunk *c;
@@ -15,20 +28,49 @@ typedef struct fetch {
     uint64_t rows;
 } fetch;
 
+/* The record of the chunk (its place in the table's plan, not in the
+ * reader's window of it). */
+static pgcdc_code add_rows(fetch *f, const pgcdc_tuple *rows, size_t nrows, pgcdc_error *err)
+{
+    const cn_chunk *c = f->c;
+    pgcdc_snapshot_chunk sc = {
+        .nspname = c->schema, .relname = c->table, .ncolumns = (int)c->ncols, .columns = c->cols,
+        .chunk_id = c->chunk_id, .chunk_start = c->lower, .chunk_end = c->upper, .snapshot_lsn = c->snapshot_lsn,
+        .last_chunk = c->chunk_id + 1 == c->nchunks};
+    return pgcdc_batch_add_snapshot_rows(f->b, &sc, rows, nrows, err);
+}
+
+/* The descriptor checked inside its own snapshot, on a connection of its
+ * own (the reader's connections are its own business). */
+static pgcdc_code check(const pgcdc_connector_config *cfg, const cn_chunk *c, pgcdc_error *err)
+{
+    static const pgcdc_pipeline_run_options no_options;
+    pl_ctx x;
+    memset(&x, 0, sizeof x);
+    x.cfg = &cfg->pl;
+    x.opt = &no_options;
+    pgcdc_code rc = pgcdc_column_filter_parse(x.cfg->column_filter_json, &x.filter, err);
+    if (rc == PGCDC_OK && (rc = pl_snapshot_conn(&x, c->snapshot_name, &x.src, err)) == PGCDC_ESQL)
+        gone(err);
+    if (rc == PGCDC_OK) {
+        snprintf(x.dbname, sizeof x.dbname, "%s", PQdb(x.src));
+        x.dst_major = pgcdc_server_major(x.src);
+        rc = cn_chunk_check(&x, c, err);
+    }
+    if (x.src)
+        PQfinish(x.src);
+    pgcdc_column_filter_free(x.filter);
+    return rc;
+}
+
 static pgcdc_code on_rows(void *ud, const pgcdc_snapshot_rows *rows, pgcdc_error *err)
 {
     fetch *f = ud;
     f->rows += rows->nrows;
     if (f->started)
         return pgcdc_batch_append_snapshot_rows(f->b, rows->rows, rows->nrows, err);
-    const cn_chunk *c = f->c;
-    pgcdc_snapshot_chunk sc = {
-        .nspname = c->schema, .relname = c->table, .ncolumns = (int)c->ncols, .columns = c->cols,
-        .chunk_id = rows->chunk.range->id, .chunk_start = rows->chunk.range->lower,
-        .chunk_end = rows->chunk.range->upper, .snapshot_lsn = c->snapshot_lsn,
-        .last_chunk = rows->chunk.range->id + 1 == rows->chunk.nranges};
     f->started = true;
-    return pgcdc_batch_add_snapshot_rows(f->b, &sc, rows->rows, rows->nrows, err);
+    return add_rows(f, rows->rows, rows->nrows, err);
 }
 
 pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
@@ -39,15 +81,14 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
     if (rc != PGCDC_OK)
         return rc;
     fetch f = {.c = &c};
-    uint32_t *done = calloc(c.plan.nranges, sizeof *done);
-    uint32_t ndone = 0;
-    if (!done)
-        rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
-    for (uint32_t i = 0; done && i < c.plan.nranges; i++)
-        if (i != c.chunk_id)
-            done[ndone++] = i;
+    pgcdc_snapshot_plan window;
+    uint32_t done[2], ndone = 0, idx = 0;
+    memset(&window, 0, sizeof window);
+    rc = pgcdc_connector_config_validate_source(cfg, err);
     if (rc == PGCDC_OK)
-        rc = pgcdc_connector_config_validate_source(cfg, err);
+        rc = check(cfg, &c, err);
+    if (rc == PGCDC_OK)
+        rc = cn_chunk_window(&c, &window, done, &ndone, &idx, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_batch_builder_new(c.database, &f.b, err);
     pgcdc_snapshot_options so = {.snapshot_name = c.snapshot_name, .connections = 1, .on_rows = on_rows,
@@ -56,28 +97,18 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
     if (rc == PGCDC_OK)
         rc = pgcdc_snapshot_reader_new(&cfg->pl.source, &so, &r, err);
     pgcdc_snapshot_table st = {c.schema, c.table, (int)c.ncols, c.colptrs,
-                               c.binary ? PGCDC_COPY_BINARY : PGCDC_COPY_TEXT, &c.plan, done, ndone, NULL};
-    int idx = -1;
+                               c.binary ? PGCDC_COPY_BINARY : PGCDC_COPY_TEXT, &window, done, ndone, NULL};
+    int tidx = -1;
     if (rc == PGCDC_OK)
-        rc = pgcdc_snapshot_reader_add(r, &st, &idx, err);
+        rc = pgcdc_snapshot_reader_add(r, &st, &tidx, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_snapshot_reader_run(r, err);
     if (rc == PGCDC_OK)
-        rc = pgcdc_snapshot_reader_table_status(r, idx, err);
-    /* the session that exported the snapshot is closed or was lost (a host
-     * restart): this chunk belongs to an abandoned attempt, not to a table
-     * that must fail; the host takes the table's snapshot again */
+        rc = pgcdc_snapshot_reader_table_status(r, tidx, err);
     if (rc == PGCDC_ESQL && err && strstr(err->message, "the snapshot is gone"))
-        err->code = rc = PGCDC_ENOTFOUND;
-    if (rc == PGCDC_OK && !f.started) {
-        /* an empty chunk is still a record: its last_chunk flag and position tell */
-        const pgcdc_snapshot_range *range = &c.plan.ranges[c.chunk_id];
-        pgcdc_snapshot_chunk sc = {
-            .nspname = c.schema, .relname = c.table, .ncolumns = (int)c.ncols, .columns = c.cols,
-            .chunk_id = range->id, .chunk_start = range->lower, .chunk_end = range->upper,
-            .snapshot_lsn = c.snapshot_lsn, .last_chunk = c.chunk_id + 1 == c.plan.nranges};
-        rc = pgcdc_batch_add_snapshot_rows(f.b, &sc, NULL, 0, err);
-    }
+        gone(err), rc = PGCDC_ENOTFOUND;
+    if (rc == PGCDC_OK && !f.started) /* an empty chunk is still a record: its last_chunk flag and position tell */
+        rc = add_rows(&f, NULL, 0, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_batch_encode(f.b, out, err);
     if (rc == PGCDC_OK && info) {
@@ -88,7 +119,7 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
     }
     pgcdc_snapshot_reader_free(r);
     pgcdc_batch_builder_free(f.b);
-    free(done);
+    pgcdc_snapshot_plan_free(&window);
     cn_chunk_clear(&c);
     return rc;
 }

@@ -87,6 +87,11 @@ static pgcdc_code ensure_slot(pgcdc_change_reader *r, pgcdc_lsn start, pgcdc_err
             pgcdc_log(PGCDC_LOG_INFO, "created replication slot %s at %s", r->slot,
                       pgcdc_lsn_format(created.consistent_point, l));
         }
+    } else if (look == PGCDC_OK) {
+        /* the CLI's rule (pipeline/run.c): a slot confirmed past the
+         * position the host stored was advanced or recreated by someone
+         * else, and the changes in between are lost */
+        rc = pgcdc_slot_check_continuity(&info, start, err);
     } else {
         rc = look;
     }
@@ -148,19 +153,6 @@ static bool have_complete(const pgcdc_change_reader *r)
     return pgcdc_batch_builder_records(r->b) > 0;
 }
 
-/* Nothing handed out waits for its confirmation and nothing is gathered:
- * the stream may confirm what it received (a quiet slot then does not pin
- * WAL, and empty transactions move it on). */
-static void idle_confirm(pgcdc_change_reader *r)
-{
-    if (r->confirmed >= r->handed_out && pgcdc_batch_builder_records(r->b) == 0 &&
-        !pgcdc_batch_builder_in_transaction(r->b) && !pgcdc_decoder_in_transaction(r->dec) &&
-        pgcdc_decoder_pending_transactions(r->dec) == 0) {
-        pgcdc_lsn c = pgcdc_batch_builder_confirm_lsn(r->b);
-        pgcdc_stream_set_durable(r->stream, c > r->confirmed ? c : r->confirmed, true);
-    }
-}
-
 void pgcdc_change_reader_set_idle_interval(pgcdc_change_reader *r, int ms)
 {
     r->idle_ms = ms < 0 ? 0 : ms;
@@ -172,7 +164,10 @@ void pgcdc_change_reader_set_idle_interval(pgcdc_change_reader *r, int ms)
  * consistent point, and a slot confirmed past the destination's position
  * would look like a gap. Everything the server has sent up to its WAL end is
  * dealt with, so that position goes out as a batch without records (like the
- * CLI's confirm_idle). */
+ * CLI's confirm_idle). The slot itself moves only with what the host
+ * confirms: moving it further on its own (keepalive positions) would put it
+ * past the position the host stored, which the continuity check at the next
+ * open rightly takes for a gap. */
 static bool idle_position(pgcdc_change_reader *r, pgcdc_buf *out, pgcdc_batch_info *info)
 {
     if (r->idle_ms == 0 || now_ms() - r->last_idle < r->idle_ms || pgcdc_batch_builder_records(r->b) > 0 ||
@@ -244,7 +239,6 @@ pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size
                 return cut(r, out, info, err);
             if (idle_position(r, out, info))
                 return PGCDC_OK;
-            idle_confirm(r);
             /* one status update per poll at most, asking for a keepalive
              * when idle: its answer tells how far the server has sent */
             pgcdc_code s = r->idle_ms && now_ms() - r->last_idle >= r->idle_ms
@@ -270,7 +264,6 @@ pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size
         /* quiet: what is complete goes out now rather than at the deadline */
         if (have_complete(r))
             return cut(r, out, info, err);
-        idle_confirm(r);
     }
 }
 

@@ -142,6 +142,7 @@ pgcdc_code pgcdc_snapshot_session_plan(pgcdc_snapshot_session *s, const char *ta
         }
     }
     if (rc == PGCDC_OK) {
+        snprintf(c.slot, sizeof c.slot, "%s", s->slot.name);
         snprintf(c.snapshot_name, sizeof c.snapshot_name, "%s", s->slot.snapshot_name);
         c.snapshot_lsn = s->slot.consistent_point;
         snprintf(c.database, sizeof c.database, "%s", s->x.dbname);
@@ -150,13 +151,19 @@ pgcdc_code pgcdc_snapshot_session_plan(pgcdc_snapshot_session *s, const char *ta
         c.ncols = t.ncols;
         c.colnames = t.colnames;
         c.cols = t.pcols;
-        c.plan = t.plan;
+        c.chunking = t.plan.chunking;
+        snprintf(c.key_column, sizeof c.key_column, "%s", t.plan.key_column ? t.plan.key_column : "");
+        c.partitioned = t.plan.partitioned;
+        c.nchunks = t.plan.nranges;
         *chunks = calloc(t.plan.nranges, sizeof **chunks);
         if (!*chunks)
             rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     }
+    /* each descriptor carries its own range only */
     for (uint32_t i = 0; rc == PGCDC_OK && i < t.plan.nranges; i++) {
         c.chunk_id = i;
+        snprintf(c.lower, sizeof c.lower, "%s", t.plan.ranges[i].lower);
+        snprintf(c.upper, sizeof c.upper, "%s", t.plan.ranges[i].upper);
         rc = cn_chunk_encode(&c, &(*chunks)[i], err);
         *n = i + 1;
     }
@@ -165,6 +172,6 @@ pgcdc_code pgcdc_snapshot_session_plan(pgcdc_snapshot_session *s, const char *ta
         *chunks = NULL;
         *n = 0;
     }
-    pl_table_clear(&t); /* c only borrowed t's arrays and plan */
+    pl_table_clear(&t); /* c only borrowed t's arrays */
     return rc;
 }

@@ -173,6 +173,15 @@ static int next_line(reader *r)
     return 0;
 }
 
+/* Lines left to read (a last line without its newline counts). */
+static int64_t lines_left(const reader *r)
+{
+    int64_t n = 0;
+    for (const char *p = r->p; p < r->end; p++)
+        n += *p == '\n';
+    return n + (r->p < r->end && r->end[-1] != '\n');
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -240,6 +249,10 @@ static pgcdc_code decode(reader *r, pgcdc_snapshot_plan *out, pgcdc_error *err)
             return bad_line(r, "\"key <column>\" expected", err);
         if (!(out->key_column = get_name(r->buf + 4)))
             return bad_line(r, "malformed key column name", err);
+        /* a column name has at most 63 bytes; a longer one would also not
+         * fit a line once written again (found by tests/fuzz/fuzz_chunk.c) */
+        if (strlen(out->key_column) > 63)
+            return bad_line(r, "key column name longer than 63 bytes", err);
     }
     int partitioned;
     int64_t est_bytes, est_rows, nranges;
@@ -257,6 +270,10 @@ static pgcdc_code decode(reader *r, pgcdc_snapshot_plan *out, pgcdc_error *err)
     if (next_line(r) != 0 || strncmp(r->buf, "ranges ", 7) != 0 || !parse_i64(r->buf + 7, &nranges)
         || nranges < 1 || nranges > 10000000)
         return bad_line(r, "\"ranges <n>\" (1 or more) expected", err);
+    /* every range is a line of its own: a count the text cannot hold is
+     * refused before it is allocated (a few bytes must not claim gigabytes) */
+    if (nranges > lines_left(r))
+        return bad_line(r, "more ranges announced than the text has lines", err);
     out->ranges = calloc((size_t)nranges, sizeof *out->ranges);
     if (!out->ranges)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory for a snapshot plan of %" PRId64 " chunks",

@@ -157,20 +157,24 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
         });
     }
 
-    /* The batch is in NiFi's repository: the slot may move past it. */
+    /* The batch is in NiFi's repository: the slot may move past it, once the position is stored. Stored first:
+     * a slot confirmed past the stored position looks, at the next start, like a slot advanced by someone else
+     * (the reader then refuses with EGAP, as the CLI does). */
     private void confirmed(final ChangeReader r, final StateManager stateManager, final String slotName, final long lsn) {
-        try {
-            r.confirm(lsn);
-        } catch (final IllegalStateException closed) {
-            // Stopped meanwhile: the state below still records the position; the next reader starts there.
-        }
         try {
             final Map<String, String> state = new HashMap<>();
             state.put(STATE_SLOT, slotName);
             state.put(STATE_CONFIRMED, Lsn.format(lsn));
             stateManager.setState(state, Scope.CLUSTER);
         } catch (final IOException e) {
-            getLogger().warn("Could not store the confirmed position {} in the cluster state: {}", Lsn.format(lsn), e.toString());
+            getLogger().warn("Could not store the confirmed position {} in the cluster state; the slot stays where it "
+                    + "is until a later position is stored: {}", Lsn.format(lsn), e.toString());
+            return;
+        }
+        try {
+            r.confirm(lsn);
+        } catch (final IllegalStateException closed) {
+            // Stopped meanwhile: the state above records the position; the next reader starts there.
         }
     }
 
