@@ -5,6 +5,7 @@
 #include "pgcdc/preflight.h"
 #include "ingest/regex.h"
 #include "ingest/tables_internal.h"
+#include "common/text_safe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,8 @@ static pgcdc_code add_name(pgcdc_table_selection *sel, const char *item, size_t 
 {
     char text[512];
     if (len >= sizeof text)
-        return pgcdc_error_set(err, PGCDC_EINVAL, PGCDC_P_INCLUDED_TABLE_NAMES ": item %zu (\"%.60s...\") is too long",
-                               index, item);
+        return pgcdc_error_set(err, PGCDC_EINVAL, PGCDC_P_INCLUDED_TABLE_NAMES ": item %zu (\"%.*s...\") is too long",
+                               index, PGCDC_UTF8_PREC(item, 60), item);
     memcpy(text, item, len);
     text[len] = '\0';
     if (blank(text))

@@ -173,7 +173,8 @@ pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err)
                 *err = e;
             return rc;
         }
-        pl_fail(x, t, e.message);
+        if ((rc = pl_fail(x, t, e.message, err)) != PGCDC_OK)
+            return rc;
     }
     return PGCDC_OK;
 }

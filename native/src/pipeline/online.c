@@ -162,8 +162,7 @@ pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err)
             *err = e;
         return c;
     }
-    pl_fail(x, t, e.message);
-    return PGCDC_OK;
+    return pl_fail(x, t, e.message, err);
 }
 
 /* The columns t has in the catalog as the snapshot sc sees it. If they are
@@ -203,10 +202,8 @@ static pgcdc_code check_shape(pl_ctx *x, pl_table *t, PGconn *sc, pgcdc_error *e
             *err = e;
         return rc;
     }
-    if (rc != PGCDC_OK) { /* no key now, an unsupported type ... */
-        pl_fail(x, t, e.message);
-        return PGCDC_OK;
-    }
+    if (rc != PGCDC_OK) /* no key now, an unsupported type ... */
+        return pl_fail(x, t, e.message, err);
     pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its columns changed before its snapshot; the snapshot starts over with "
               "the new columns", t->schema, t->name);
     x->src = sc;

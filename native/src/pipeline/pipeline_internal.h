@@ -119,8 +119,13 @@ pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err);
 pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err);
 /* Logs the transition and sets t->state (after the commit). */
 void pl_state_changed(pl_ctx *x, pl_table *t, const char *state);
-/* Marks the table FAILED (own transaction), unregisters it, logs. */
-void pl_fail(pl_ctx *x, pl_table *t, const char *why);
+/* Marks the table FAILED (own transaction), then unregisters it and logs.
+ * If the FAILED state cannot be written the table stays registered and an
+ * interim error (PGCDC_ECONNECT) is returned: the caller ends the attempt,
+ * so nothing is confirmed past the table's changes. */
+pgcdc_code pl_fail(pl_ctx *x, pl_table *t, const char *why, pgcdc_error *err);
+/* The start of an SQL statement as one line, for an error message. */
+const char *pl_sql_what(char *out, size_t size, const char *sql);
 pgcdc_code pl_source_state_upsert(pl_ctx *x, pgcdc_lsn lsn, pgcdc_error *err);
 pgcdc_code pl_remembered_slot(pl_ctx *x, char *out, size_t outlen, pgcdc_error *err);
 pgcdc_code pl_run_list(PGconn *c, const pgcdc_sql_list *l, pgcdc_error *err);

@@ -69,7 +69,8 @@ static pgcdc_code describe_tables(pl_ctx *x, bool fresh, pgcdc_error *err)
         if (rc == PGCDC_OK)
             continue;
         if (rc == PGCDC_EUNSUPPORTED) {
-            pl_fail(x, t, e.message);
+            if ((rc = pl_fail(x, t, e.message, err)) != PGCDC_OK)
+                return rc;
             continue;
         }
         if (err)
@@ -131,7 +132,7 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
             if (err)
                 *err = e;
         } else if (c != PGCDC_OK) {
-            pl_fail(x, t, e.message);
+            rc = pl_fail(x, t, e.message, err);
         }
     }
     /* Once every table is SNAPSHOT_REPLICATION (or FAILED), a restart
@@ -222,8 +223,8 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
                 *err = e;
             return c;
         }
-        if (c != PGCDC_OK)
-            pl_fail(x, t, e.message);
+        if (c != PGCDC_OK && (c = pl_fail(x, t, e.message, err)) != PGCDC_OK)
+            return c;
     }
     return PGCDC_OK;
 }
