@@ -61,8 +61,9 @@ static void warn(resolver *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    pgcdc_log(PGCDC_LOG_WARN, "%s", msg);
     r->out->nwarnings++;
+    if (!sel_warned_before(r->sel, msg)) /* once per selection, not on every resolution */
+        pgcdc_log(PGCDC_LOG_WARN, "%s", msg);
 }
 
 static bool flag(const resolver *r, int row, int col)

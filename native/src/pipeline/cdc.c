@@ -256,6 +256,7 @@ static pgcdc_code source_wal_lsn(pl_ctx *x, pgcdc_lsn *out, pgcdc_error *err)
 
 static void close_stream(cdc *c)
 {
+    c->x->live = NULL;
     if (c->stream)
         pgcdc_stream_close(c->stream);
     pgcdc_decoder_free(c->dec);
@@ -283,6 +284,8 @@ static pgcdc_code open_stream(cdc *c, pgcdc_error *err)
         dopt.stream_abort_has_lsn = dopt.proto_version >= 4;
         rc = pgcdc_decoder_new(&dopt, sink, c, &c->dec, err);
     }
+    if (rc == PGCDC_OK)
+        x->live = c->stream; /* merges keep it alive (merge.c) */
     return rc;
 }
 
