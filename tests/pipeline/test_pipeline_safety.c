@@ -132,7 +132,7 @@ static void foreign_slots(PGconn *src, PGconn *adm)
     PGconn *d1 = pgt_connect(&cl, "sdst1");
     CHECK(rt_same(src, "SELECT id, v FROM s_ok", d1, "SELECT id, v FROM public.s_ok WHERE NOT \"_SNOWFLAKE_DELETED\""));
     PQfinish(d1);
-    pgt_exec(src, "SELECT pg_drop_replication_slot('s_shared')");
+    pgt_try_exec(src, "SELECT pg_drop_replication_slot('s_shared')");
 }
 
 /* Item 2: a table leaves the stream only once FAILED is durable. */
@@ -176,7 +176,7 @@ static void failed_durably(PGconn *src, PGconn *adm)
     CHECK_INT(occurrences(log, "\nDETAIL:"), 0);
     pgt_exec(adm, "ALTER DATABASE sdst3 RESET lock_timeout");
     PQfinish(dst);
-    pgt_exec(src, "SELECT pg_drop_replication_slot('s_failed')");
+    pgt_try_exec(src, "SELECT pg_drop_replication_slot('s_failed')");
 }
 
 /* Item 5: a schema name too long for one table fails that table alone. */
@@ -206,7 +206,7 @@ static void long_schema_name(PGconn *src, PGconn *adm)
     CHECK(rt_same(src, "SELECT id, v FROM p5_short", dst,
                   "SELECT id, v FROM ssrc_p5_short.p5_short WHERE NOT \"_SNOWFLAKE_DELETED\""));
     PQfinish(dst);
-    pgt_exec(src, "SELECT pg_drop_replication_slot('s_pattern')");
+    pgt_try_exec(src, "SELECT pg_drop_replication_slot('s_pattern')");
 }
 
 /* Item 10: names are shown, never acted on; a skipped table is named once. */
@@ -238,7 +238,7 @@ static void hostile_names(PGconn *src, PGconn *adm)
     free(st);
     CHECK_INT(count(dst, "SELECT count(*) FROM public.nl_ok"), 1);
     PQfinish(dst);
-    pgt_exec(src, "SELECT pg_drop_replication_slot('s_names')");
+    pgt_try_exec(src, "SELECT pg_drop_replication_slot('s_names')");
 }
 
 /* Item 13: merges longer than wal_sender_timeout (2 s here) keep the stream:
@@ -277,7 +277,7 @@ static void slow_merges(PGconn *src, PGconn *adm)
     if (rt_log_has(log, "interim error"))
         rt_show_log(log, "the stream was lost during a merge");
     PQfinish(dst);
-    pgt_exec(src, "SELECT pg_drop_replication_slot('s_slow')");
+    pgt_try_exec(src, "SELECT pg_drop_replication_slot('s_slow')");
 }
 
 int main(int argc, char **argv)
