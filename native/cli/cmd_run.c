@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/text_safe.h"
 #include "cli.h"
 #include "pgcdc/log.h"
 #include "pgcdc/pipeline.h"
@@ -64,7 +65,8 @@ int cmd_run(const cli_options *o)
     pgcdc_code c = pgcdc_pipeline_run(&cfg, &opt, &res, &err);
     cli_progress_finish(progress); /* before the last lines: they go below the last picture */
     if (c != PGCDC_OK) {
-        fprintf(stderr, "pgcdc run: %s\n", err.message);
+        char shown[sizeof err.message * 4];
+        fprintf(stderr, "pgcdc run: %s\n", pgcdc_text_escape_controls(shown, sizeof shown, err.message));
         rc = 1;
     } else if (res.tables_failed > 0) {
         pgcdc_log(PGCDC_LOG_ERROR, "%d of %d table(s) FAILED (pgcdc status -c FILE tells why)", res.tables_failed,

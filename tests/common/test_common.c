@@ -1,10 +1,14 @@
-/* test_common.c - LSN text form, the growable buffer, error records. */
+/* test_common.c - LSN text form, the growable buffer, error records, safe text
+ * (UTF-8 cuts, control characters shown). */
 #include "pgcdc/arena.h"
 #include "pgcdc/buf.h"
 #include "pgcdc/error.h"
 #include "pgcdc/lsn.h"
 #include "pgcdc/suggest.h"
+#include "common/text_safe.h"
+#include "pgcdc/log.h"
 #include "check.h"
+#include <string.h>
 #include <stdint.h>
 
 static void test_lsn(void)
@@ -86,8 +90,65 @@ static void test_suggest(void)
     CHECK(pgcdc_closest_name("Warehouse", names, 3) == NULL);
 }
 
+static char logged[4096];
+static void keep_line(void *ud, pgcdc_log_level level, const char *line)
+{
+    (void)ud;
+    (void)level;
+    snprintf(logged, sizeof logged, "%s", line);
+}
+
+/* Issue 8, items 2 and 10: messages cut only between characters, control
+ * characters shown, never acted on. */
+static void test_text_safe(void)
+{
+    const char *e3 = "ab\xc3\xa9\xc3\xa9"; /* "abéé": é is 2 bytes */
+    CHECK_INT(pgcdc_utf8_cut(e3, 3), 2);   /* not through the first é */
+    CHECK_INT(pgcdc_utf8_cut(e3, 4), 4);
+    CHECK_INT(pgcdc_utf8_cut(e3, 5), 4);
+    CHECK_INT(pgcdc_utf8_cut(e3, 6), 6);
+    CHECK_INT(pgcdc_utf8_cut(e3, 100), 6);
+    CHECK_INT(pgcdc_utf8_cut("\xe2\x82\xac", 2), 0); /* € is 3 bytes */
+    char b[8];
+    CHECK_STR(pgcdc_text_copy(b, 4, e3), "ab");
+    CHECK_STR(pgcdc_text_copy(b, sizeof b, e3), e3);
+    char t[16] = "x\xc3\xa9\xc3";
+    pgcdc_utf8_trim(t);
+    CHECK_STR(t, "x\xc3\xa9");
+    pgcdc_utf8_trim(t);
+    CHECK_STR(t, "x\xc3\xa9");
+    char w[64];
+    CHECK_STR(pgcdc_text_escape_controls(w, sizeof w, "a\nb\rc\td\x1b[2Je\x7f"), "a\\nb\\rc\\td\\x1b[2Je\\x7f");
+    CHECK_STR(pgcdc_text_escape_controls(w, 4, "ab\n"), "ab");       /* an escape is never cut in half */
+    CHECK_STR(pgcdc_text_escape_controls(w, 4, "a\xc3\xa9\xc3\xa9"), "a\xc3\xa9"); /* nor a character */
+    char one[64] = "ERROR:  boom\nDETAIL:  why\n";
+    pgcdc_text_one_line(one);
+    CHECK_STR(one, "ERROR: boom DETAIL: why");
+    /* every error message is cut between characters */
+    pgcdc_error err;
+    char big[PGCDC_ERROR_MAX * 2];
+    for (size_t i = 0; i + 2 < sizeof big; i += 2)
+        memcpy(big + i, "\xc3\xa9", 2);
+    big[sizeof big - 2] = '\0';
+    pgcdc_error_set(&err, PGCDC_EINVAL, "x%s", big); /* odd start: the cut falls inside an é */
+    size_t n = strlen(err.message);
+    CHECK(n > 0 && pgcdc_utf8_cut(err.message, n) == n && (err.message[n - 1] & 0xC0) == 0x80);
+    pgcdc_error_prefix(&err, "y");
+    n = strlen(err.message);
+    CHECK(n > 0 && (err.message[n - 1] & 0xC0) == 0x80);
+    /* every log line: control characters shown, never a second line */
+    pgcdc_log_set_handler(keep_line, NULL, PGCDC_LOG_DEBUG);
+    pgcdc_log(PGCDC_LOG_WARN, "table %s.%s", "public", "t\nWARN forged");
+    CHECK_STR(logged, "table public.t\\nWARN forged");
+    pgcdc_log(PGCDC_LOG_WARN, "x%s", big);
+    n = strlen(logged);
+    CHECK(n > 0 && (logged[n - 1] & 0xC0) == 0x80);
+    pgcdc_log_set_handler(NULL, NULL, PGCDC_LOG_INFO);
+}
+
 int main(void)
 {
+    test_text_safe();
     test_suggest();
     test_arena();
     test_lsn();

@@ -105,7 +105,7 @@ typedef struct pgcdc_included_table {
 typedef struct pgcdc_table_set {
     size_t n;
     pgcdc_included_table *tables;   /* sorted by schema, table; owned */
-    int nwarnings;                  /* warnings logged while resolving */
+    int nwarnings;                  /* warnings found while resolving (each logged once per selection) */
 } pgcdc_table_set;
 
 /* Resolves the selection against the source's catalog: the tables of
@@ -115,7 +115,8 @@ typedef struct pgcdc_table_set {
  * matched table that is not in the publication (skipped, with the ALTER
  * PUBLICATION that adds it), a partitioned table whose partitions are
  * published separately (publish_via_partition_root = false), a regex
- * matching no published table, and an empty result. Reads only catalogs
+ * matching no published table, and an empty result - each warning once per
+ * selection, however often it is resolved again. Reads only catalogs
  * every role may read, so a role with just LOGIN, REPLICATION and SELECT
  * suffices. conn is an ordinary (not replication) connection.
  * PGCDC_ENOTFOUND if the publication does not exist; PGCDC_ECONNECT if the

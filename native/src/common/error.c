@@ -1,5 +1,6 @@
 /* error.c - filling pgcdc_error records. */
 #include "pgcdc/error.h"
+#include "common/text_safe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@ pgcdc_code pgcdc_error_set(pgcdc_error *err, pgcdc_code code, const char *fmt, .
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        pgcdc_utf8_trim(err->message); /* a long message is cut, never inside a character */
         err->code = code;
         err->sqlstate[0] = '\0';
     }
@@ -48,12 +50,14 @@ pgcdc_code pgcdc_error_prefix(pgcdc_error *err, const char *fmt, ...)
         return PGCDC_OK;
     char old[PGCDC_ERROR_MAX];
     memcpy(old, err->message, sizeof old);
+    old[sizeof old - 1] = '\0';
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
-    /* append ": <old message>", cut to fit */
-    size_t used = n < 0 ? 0 : (size_t)n < sizeof err->message ? (size_t)n : sizeof err->message - 1;
+    pgcdc_utf8_trim(err->message);
+    /* append ": <old message>", cut to fit (on a character boundary) */
+    size_t used = strlen(err->message);
     size_t room = sizeof err->message - 1 - used;
     size_t oldlen = strnlen(old, sizeof old - 1);
     const char sep[] = ": ";
@@ -62,7 +66,7 @@ pgcdc_code pgcdc_error_prefix(pgcdc_error *err, const char *fmt, ...)
     used += seplen;
     room -= seplen;
     if (oldlen > room)
-        oldlen = room;
+        oldlen = pgcdc_utf8_cut(old, room);
     memcpy(err->message + used, old, oldlen);
     err->message[used + oldlen] = '\0';
     return err->code;

@@ -1,5 +1,6 @@
 /* log.c - the process-wide log callback. The library never writes to stdout. */
 #include "pgcdc/log.h"
+#include "common/text_safe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,12 +20,17 @@ void pgcdc_log(pgcdc_log_level level, const char *fmt, ...)
 {
     if (!log_fn || level < log_min)
         return;
-    char line[2048];
+    char text[2048], line[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    log_fn(log_userdata, level, line);
+    /* One place for every log line: names and server messages are logged as
+     * they come, so a control character (a newline in a table name, an SQL
+     * statement's line breaks) is shown, never acted on - no forged lines -
+     * and a cut never splits a character. */
+    pgcdc_utf8_trim(text);
+    log_fn(log_userdata, level, pgcdc_text_escape_controls(line, sizeof line, text));
 }
 
 const char *pgcdc_log_level_name(pgcdc_log_level level)

@@ -161,7 +161,8 @@ static pgcdc_code fail_merged(pgcdc_destination *d, pl_table *t, const char *why
             *err = e;
         return rc;
     }
-    pl_fail(&d->x, t, why);
+    if ((rc = pl_fail(&d->x, t, why, err)) != PGCDC_OK)
+        return rc;
     cn_note_failed(d, t);
     return PGCDC_OK;
 }

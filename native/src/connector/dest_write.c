@@ -111,7 +111,10 @@ static pgcdc_code write_batch(pgcdc_destination *d, const pgcdc_batch *batch, pg
             bool found = false;
             for (size_t i = 0; i < d->n; i++)
                 if (&d->t[i]->t.mt == bad) {
-                    pl_fail(x, &d->t[i]->t, e.message);
+                    /* FAILED not recorded: the table stays, the batch is refused (interim) */
+                    pgcdc_code f = pl_fail(x, &d->t[i]->t, e.message, err);
+                    if (f != PGCDC_OK)
+                        return f;
                     cn_note_failed(d, &d->t[i]->t);
                     found = true;
                 }
@@ -245,8 +248,7 @@ pgcdc_code pgcdc_destination_finish_snapshot(pgcdc_destination *d, const char *t
             *err = e;
         return c;
     }
-    pl_fail(&d->x, t, e.message); /* the destination refused it: the table fails alone */
-    return PGCDC_OK;
+    return pl_fail(&d->x, t, e.message, err); /* the destination refused it: the table fails alone */
 }
 
 pgcdc_code pgcdc_destination_merge(pgcdc_destination *d, pgcdc_error *err)
@@ -270,7 +272,7 @@ pgcdc_code pgcdc_destination_merge(pgcdc_destination *d, pgcdc_error *err)
                 *err = e;
             rc = c;
         } else if (c != PGCDC_OK) {
-            pl_fail(&d->x, &ct->t, e.message);
+            rc = pl_fail(&d->x, &ct->t, e.message, err);
         }
     }
     pgcdc_table_set_free(&set);

@@ -206,8 +206,7 @@ pgcdc_code cn_load(pgcdc_destination *d, cn_table *ct, pgcdc_error *err)
                     *err = e;
                 return rc;
             }
-            pl_fail(x, t, e.message); /* also unregisters what points at the old shape */
-            return PGCDC_OK;
+            return pl_fail(x, t, e.message, err); /* also unregisters what points at the old shape */
         }
     }
     rc = pgcdc_journal_register(x->writer, &t->mt, err);
@@ -354,8 +353,8 @@ pgcdc_code pgcdc_destination_prepare_table(pgcdc_destination *d, const char *tab
             *err = e;
         return c;
     }
-    if (c != PGCDC_OK)
-        pl_fail(x, t, e.message);
+    if (c != PGCDC_OK && (c = pl_fail(x, t, e.message, err)) != PGCDC_OK)
+        return c;
     snprintf(state, 32, "%s", t->state);
     return PGCDC_OK;
 }
@@ -372,10 +371,5 @@ pgcdc_code pgcdc_destination_fail_table(pgcdc_destination *d, const char *table,
         rc = pl_state_load(&d->x, &ct->t, err);
     if (rc != PGCDC_OK)
         return rc;
-    pl_fail(&d->x, &ct->t, message && *message ? message : "marked as failed");
-    /* pl_fail only logs a failed write: say it here */
-    return pl_state_load(&d->x, &ct->t, err) == PGCDC_OK && !strcmp(ct->t.state, PL_FAILED)
-               ? PGCDC_OK
-               : pgcdc_error_set(err, PGCDC_ECONNECT, "could not record table %s as FAILED in the destination: "
-                                 "try again", ct->t.key);
+    return pl_fail(&d->x, &ct->t, message && *message ? message : "marked as failed", err);
 }

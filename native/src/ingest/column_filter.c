@@ -5,6 +5,7 @@
 #include "pgcdc/log.h"
 #include "pgcdc/suggest.h"
 #include "ingest/regex.h"
+#include "common/text_safe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -127,8 +128,9 @@ static pgcdc_code parse_entry(ctx *c, cf_entry *f)
             char hint[80] = "";
             if (near)
                 snprintf(hint, sizeof hint, "did you mean \"%s\"? ", near);
-            return bad(c, "\"%.60s\" is not a filter field; %sthe fields are schema, schemaPattern, table, "
-                          "tablePattern, included, excluded, includedPattern and excludedPattern", key, hint);
+            return bad(c, "\"%.*s\" is not a filter field; %sthe fields are schema, schemaPattern, table, "
+                          "tablePattern, included, excluded, includedPattern and excludedPattern",
+                       PGCDC_UTF8_PREC(key, 60), key, hint);
         }
     }
     pgcdc_code rc = get_name_or_pattern(c, "schema", "schemaPattern", &f->schema, &f->schema_rx);

@@ -7,6 +7,7 @@
  * usually editing a configuration file, not reading this code. */
 #include "pgcdc/cron.h"
 #include "ingest/cron_internal.h"
+#include "common/text_safe.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -50,8 +51,9 @@ static pgcdc_code field_error(parser *p, int f, const char *text, const char *fm
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return pgcdc_error_set(p->err, PGCDC_EINVAL, "cron expression \"%.200s\": %s (field %d) \"%.40s\": %s; e.g. %s",
-                           p->expr, FIELDS[f].name, f + 1, text, what, FIELDS[f].example);
+    return pgcdc_error_set(p->err, PGCDC_EINVAL, "cron expression \"%.*s\": %s (field %d) \"%.*s\": %s; e.g. %s",
+                           PGCDC_UTF8_PREC(p->expr, 200), p->expr, FIELDS[f].name, f + 1,
+                           PGCDC_UTF8_PREC(text, 40), text, what, FIELDS[f].example);
 }
 
 /* A number or (month, day-of-week) a three-letter name at *s; advances *s.
@@ -354,8 +356,8 @@ pgcdc_code pgcdc_cron_parse(const char *expr, pgcdc_cron **out, pgcdc_error *err
     char buf[256];
     size_t len = strlen(p.expr);
     if (len >= sizeof buf)
-        return pgcdc_error_set(err, PGCDC_EINVAL, "cron expression \"%.60s...\" is too long (%zu characters, at most %zu)",
-                               p.expr, len, sizeof buf - 1);
+        return pgcdc_error_set(err, PGCDC_EINVAL, "cron expression \"%.*s...\" is too long (%zu characters, at most %zu)",
+                               PGCDC_UTF8_PREC(p.expr, 60), p.expr, len, sizeof buf - 1);
     for (size_t i = 0; i <= len; i++)
         buf[i] = (char)toupper((unsigned char)p.expr[i]);
 
@@ -377,10 +379,10 @@ pgcdc_code pgcdc_cron_parse(const char *expr, pgcdc_cron **out, pgcdc_error *err
                                      "day-of-month or day-of-week, so \"*/5 * * * *\" becomes \"0 */5 * * * ?\")"
                                    : "";
         return pgcdc_error_set(err, PGCDC_EINVAL,
-                               "cron expression \"%.200s\" has %s%d field%s; a Quartz expression has 6 or 7: seconds "
+                               "cron expression \"%.*s\" has %s%d field%s; a Quartz expression has 6 or 7: seconds "
                                "minutes hours day-of-month month day-of-week [year], e.g. \"0 0/15 * * * ?\" (every "
                                "15 minutes) or \"* * * * * ?\" (continuously)%s",
-                               p.expr, nf > 7 ? "more than " : "", nf > 7 ? 7 : nf, nf == 1 ? "" : "s", hint);
+                               PGCDC_UTF8_PREC(p.expr, 200), p.expr, nf > 7 ? "more than " : "", nf > 7 ? 7 : nf, nf == 1 ? "" : "s", hint);
     }
     pgcdc_cron *c = calloc(1, sizeof *c);
     if (!c)

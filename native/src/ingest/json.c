@@ -7,6 +7,7 @@
 #include "pgcdc/json.h"
 #include "pgcdc/arena.h"
 #include "pgcdc/buf.h"
+#include "common/text_safe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -325,8 +326,8 @@ static pgcdc_json *check_duplicates(jp *p, pgcdc_json *obj)
     for (size_t i = 1; i < obj->n; i++)
         if (k[i]->len == k[i - 1]->len && memcmp(k[i]->str, k[i - 1]->str, k[i]->len) == 0) {
             char msg[PGCDC_ERROR_MAX];
-            snprintf(msg, sizeof msg, "JSON line %d, column %d: the key \"%.100s\" appears twice in one object "
-                     "(first at line %d, column %d)", k[i]->line, k[i]->column, k[i]->str, k[i - 1]->line,
+            snprintf(msg, sizeof msg, "JSON line %d, column %d: the key \"%.*s\" appears twice in one object "
+                     "(first at line %d, column %d)", k[i]->line, k[i]->column, PGCDC_UTF8_PREC(k[i]->str, 100), k[i]->str, k[i - 1]->line,
                      k[i - 1]->column);
             free(k);
             pgcdc_error_set(p->err, PGCDC_EINVAL, "%s", msg);
@@ -362,7 +363,8 @@ static pgcdc_json *parse_container(jp *p, int depth)
                     return NULL;
                 skip_ws(p);
                 if (p->pos >= p->len || p->s[p->pos] != ':')
-                    return fail(p, p->pos, "expected ':' after the member name \"%.100s\", found %s", k->str,
+                    return fail(p, p->pos, "expected ':' after the member name \"%.*s\", found %s",
+                                PGCDC_UTF8_PREC(k->str, 100), k->str,
                                 show(p, p->pos, shown));
                 p->pos++;
                 if (push(p, k) < 0)

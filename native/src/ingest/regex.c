@@ -21,6 +21,7 @@
  * their repeat bounds, far above what a table or column pattern needs. */
 #include "ingest/regex.h"
 #include "pgcdc/buf.h"
+#include "common/text_safe.h"
 
 #include <string.h>
 
@@ -30,9 +31,9 @@
 static pgcdc_code refuse(pgcdc_error *err, const char *what, const char *pattern, const char *why)
 {
     return pgcdc_error_set(err, PGCDC_EINVAL,
-                           "%s \"%.200s\" is not supported: %s (patterns are POSIX extended regular expressions "
+                           "%s \"%.*s\" is not supported: %s (patterns are POSIX extended regular expressions "
                            "matched against the whole name; see docs/ingestion.md)",
-                           what, pattern, why);
+                           what, PGCDC_UTF8_PREC(pattern, 200), pattern, why);
 }
 
 /* Rewrites pattern into out as described above; sets *icase. */
@@ -149,9 +150,9 @@ static pgcdc_code compile(regex_t *re, const char *text, int flags, const char *
     if (rc == REG_ESPACE)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory compiling %s", what);
     return pgcdc_error_set(err, PGCDC_EINVAL,
-                           "%s \"%.200s\" is not a valid regular expression: %s (patterns are POSIX extended regular "
+                           "%s \"%.*s\" is not a valid regular expression: %s (patterns are POSIX extended regular "
                            "expressions matched against the whole name, e.g. app\\.(orders|customers)_[0-9]+)",
-                           what, pattern, msg);
+                           what, PGCDC_UTF8_PREC(pattern, 200), pattern, msg);
 }
 
 pgcdc_code pgcdc_rx_compile(pgcdc_rx *rx, const char *pattern, const char *what, pgcdc_error *err)

@@ -11,6 +11,7 @@
 #include "pgcdc/tables.h"
 #include "pgcdc/log.h"
 #include "ingest/tables_internal.h"
+#include "common/text_safe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,8 +61,9 @@ static void warn(resolver *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    pgcdc_log(PGCDC_LOG_WARN, "%s", msg);
     r->out->nwarnings++;
+    if (!sel_warned_before(r->sel, msg)) /* once per selection, not on every resolution */
+        pgcdc_log(PGCDC_LOG_WARN, "%s", msg);
 }
 
 static bool flag(const resolver *r, int row, int col)
@@ -92,9 +94,10 @@ static pgcdc_code load_publication(resolver *r, PGconn *conn, const char *public
     if (PQntuples(res) == 0) {
         PQclear(res);
         return pgcdc_error_set(err, PGCDC_ENOTFOUND,
-                               "publication \"%.100s\" does not exist in database \"%.100s\": ask the database "
-                               "administrator to create it, e.g. CREATE PUBLICATION %.100s FOR TABLE app.orders;",
-                               publication, PQdb(conn), publication);
+                               "publication \"%.*s\" does not exist in database \"%.*s\": ask the database "
+                               "administrator to create it, e.g. CREATE PUBLICATION %.*s FOR TABLE app.orders;",
+                               PGCDC_UTF8_PREC(publication, 100), publication, PGCDC_UTF8_PREC(PQdb(conn), 100),
+                               PQdb(conn), PGCDC_UTF8_PREC(publication, 100), publication);
     }
     snprintf(r->pub, sizeof r->pub, "%s", PQgetvalue(res, 0, 0));
     r->all_tables = PQgetvalue(res, 0, 1)[0] == 't';
@@ -184,8 +187,8 @@ static pgcdc_code collect(resolver *r, pgcdc_error *err)
                     "skipped (names are case-sensitive, as in the catalog)", sel->names[k].schema,
                  sel->names[k].table);
     if (sel->regex && regex_hits == 0)
-        warn(r, PGCDC_P_INCLUDED_TABLE_REGEX " \"%.200s\" matches no table of publication %s (it is matched "
-                "against the whole of schema.table)", sel->regex, r->pub);
+        warn(r, PGCDC_P_INCLUDED_TABLE_REGEX " \"%.*s\" matches no table of publication %s (it is matched "
+                "against the whole of schema.table)", PGCDC_UTF8_PREC(sel->regex, 200), sel->regex, r->pub);
     if (r->out->n == 0)
         warn(r, "no table is included: none of the selected tables is in publication %s", r->pub);
     qsort(r->out->tables, r->out->n, sizeof *r->out->tables, cmp_tables);

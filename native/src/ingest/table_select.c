@@ -5,6 +5,7 @@
 #include "pgcdc/preflight.h"
 #include "ingest/regex.h"
 #include "ingest/tables_internal.h"
+#include "common/text_safe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +21,8 @@ static pgcdc_code add_name(pgcdc_table_selection *sel, const char *item, size_t 
 {
     char text[512];
     if (len >= sizeof text)
-        return pgcdc_error_set(err, PGCDC_EINVAL, PGCDC_P_INCLUDED_TABLE_NAMES ": item %zu (\"%.60s...\") is too long",
-                               index, item);
+        return pgcdc_error_set(err, PGCDC_EINVAL, PGCDC_P_INCLUDED_TABLE_NAMES ": item %zu (\"%.*s...\") is too long",
+                               index, PGCDC_UTF8_PREC(item, 60), item);
     memcpy(text, item, len);
     text[len] = '\0';
     if (blank(text))
@@ -75,6 +76,10 @@ pgcdc_code pgcdc_table_selection_parse(const char *names, const char *regex, pgc
                                PGCDC_P_INCLUDED_TABLE_NAMES " = app.customers, app.orders or "
                                PGCDC_P_INCLUDED_TABLE_REGEX " = app\\..*");
     pgcdc_table_selection *sel = calloc(1, sizeof *sel);
+    if (sel && !(sel->warned = calloc(1, sizeof *sel->warned))) {
+        free(sel);
+        sel = NULL;
+    }
     if (!sel)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory reading the included tables");
     pgcdc_code rc = PGCDC_OK;
@@ -104,7 +109,41 @@ void pgcdc_table_selection_free(pgcdc_table_selection *sel)
     free(sel->names);
     free(sel->regex);
     pgcdc_rx_free(&sel->rx);
+    if (sel->warned) {
+        for (size_t i = 0; i < sel->warned->n; i++)
+            free(sel->warned->texts[i]);
+        free(sel->warned->texts);
+        free(sel->warned);
+    }
     free(sel);
+}
+
+/* Bounds the memory of a selection over a huge, changing database: past
+ * this many distinct warnings, new ones are logged every time again. */
+#define MAX_WARNED 10000
+
+bool sel_warned_before(const pgcdc_table_selection *sel, const char *text)
+{
+    sel_warned *w = sel->warned;
+    if (!w)
+        return false;
+    for (size_t i = 0; i < w->n; i++)
+        if (!strcmp(w->texts[i], text))
+            return true;
+    if (w->n == MAX_WARNED)
+        return false;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        char **t = realloc(w->texts, cap * sizeof *t);
+        if (!t)
+            return false;
+        w->texts = t;
+        w->cap = cap;
+    }
+    char *copy = strdup(text);
+    if (copy)
+        w->texts[w->n++] = copy;
+    return false;
 }
 
 int sel_name_index(const pgcdc_table_selection *sel, const char *schema, const char *table)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/text_safe.h"
 #include "journal_internal.h"
 
 static inline bool needs_escape(char c)
@@ -80,10 +81,11 @@ pgcdc_code jsql_error(PGconn *conn, const PGresult *r, const char *what, pgcdc_e
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     bool conn_lost = PQstatus(conn) != CONNECTION_OK || !state || !strncmp(state, "08", 2) ||
                      (!strncmp(state, "57P", 3) && pgcdc_sqlstate_is_interim(state));
-    const char *msg = r && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+    /* the server's message (ERROR, DETAIL, CONTEXT lines) as one line */
+    char msg[PGCDC_ERROR_MAX];
+    pgcdc_text_copy(msg, sizeof msg, r && PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(conn));
+    pgcdc_text_one_line(msg);
     size_t n = strlen(msg);
-    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        n--;
     pgcdc_code rc;
     if (conn_lost)
         rc = pgcdc_error_set(err, PGCDC_ECONNECT,

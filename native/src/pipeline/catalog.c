@@ -213,6 +213,10 @@ pgcdc_code pl_describe_columns(pl_ctx *x, pl_table *t, const pl_colspec *cs, siz
 
     pgcdc_buf ds = PGCDC_BUF_INIT;
     rc = pgcdc_pipeline_dest_schema(x->cfg->schema_pattern, x->dbname, t->schema, t->name, &ds, err);
+    /* the pattern was checked at start-up: what is wrong here is this
+     * table's name in it (too long): the table fails alone */
+    if (rc == PGCDC_EINVAL)
+        rc = PGCDC_EUNSUPPORTED;
     if (rc == PGCDC_OK)
         snprintf(t->dest_schema, sizeof t->dest_schema, "%s", ds.data);
     pgcdc_buf_free(&ds);

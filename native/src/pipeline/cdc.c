@@ -61,9 +61,9 @@ static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *r
     if (++c->restarts > 5) {
         /* never expected: the shape seen again does not match what was applied */
         c->flush_each_commit = false;
-        pl_fail(x, t, "the table's columns changed on the source in a way the runner could not follow "
-                "(the new shape did not match after applying it): restart the table");
-        return PGCDC_OK;
+        c->restart_rc = pl_fail(x, t, "the table's columns changed on the source in a way the runner could not "
+                                "follow (the new shape did not match after applying it): restart the table", err);
+        return c->restart_rc;
     }
     if (pgcdc_batch_builder_confirm_lsn(c->b) > x->durable && !c->flush_each_commit) {
         c->flush_each_commit = true;
@@ -79,10 +79,10 @@ static pgcdc_code flush_and_restart(cdc *c, pl_table *t, const pgcdc_relation *r
                 *err = e;
             return rc;
         }
-        pl_fail(x, t, "the table was renamed on the source while replicating; renaming a replicated table is "
-                "not supported: restart the table under its new name (include it, drop the old destination "
-                "table if it is not wanted)");
-        return PGCDC_OK;
+        c->restart_rc = pl_fail(x, t, "the table was renamed on the source while replicating; renaming a "
+                                "replicated table is not supported: restart the table under its new name (include "
+                                "it, drop the old destination table if it is not wanted)", err);
+        return c->restart_rc;
     }
     pgcdc_code rc = PGCDC_OK;
     if (t->snap_waiting) {
@@ -190,10 +190,12 @@ static pgcdc_code flush(cdc *c, pgcdc_error *err)
         pgcdc_code w = pgcdc_journal_write(x->writer, batch, &st, &e);
         const pgcdc_merge_table *bad = pgcdc_journal_failed_table(x->writer);
         if (w != PGCDC_OK && pl_is_write_table_failure(w, &e) && bad && tries <= x->ntables) {
-            /* that table fails alone; the batch is written again for the others */
-            for (size_t i = 0; i < x->ntables; i++)
+            /* that table fails alone; the batch is written again for the
+             * others - unless its FAILED state cannot be recorded: then the
+             * attempt ends with nothing of the batch written or confirmed */
+            for (size_t i = 0; i < x->ntables && rc == PGCDC_OK; i++)
                 if (&x->tables[i].mt == bad)
-                    pl_fail(x, &x->tables[i], e.message);
+                    rc = pl_fail(x, &x->tables[i], e.message, err);
             continue;
         }
         if (w != PGCDC_OK && err)
@@ -254,6 +256,7 @@ static pgcdc_code source_wal_lsn(pl_ctx *x, pgcdc_lsn *out, pgcdc_error *err)
 
 static void close_stream(cdc *c)
 {
+    c->x->live = NULL;
     if (c->stream)
         pgcdc_stream_close(c->stream);
     pgcdc_decoder_free(c->dec);
@@ -281,6 +284,8 @@ static pgcdc_code open_stream(cdc *c, pgcdc_error *err)
         dopt.stream_abort_has_lsn = dopt.proto_version >= 4;
         rc = pgcdc_decoder_new(&dopt, sink, c, &c->dec, err);
     }
+    if (rc == PGCDC_OK)
+        x->live = c->stream; /* merges keep it alive (merge.c) */
     return rc;
 }
 
@@ -380,8 +385,7 @@ static pgcdc_code finish_one(pl_ctx *x, pl_table *t, pgcdc_error *err)
         }
         if (f != PGCDC_OK) {
             t->snap_waiting = false;
-            pl_fail(x, t, e.message);
-            return PGCDC_OK;
+            return pl_fail(x, t, e.message, err);
         }
     }
     return pl_snapshot_finish(x, t, t->snap_lsn, false, err);

@@ -1,6 +1,8 @@
 /* merge.c - destination tables created and merged with the planner's SQL;
  * every lifecycle step is written in the same destination transaction as the
  * data it describes (table creation, the snapshot's merge). */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,43 @@
 static void rollback(PGconn *c)
 {
     PQclear(PQexec(c, "ROLLBACK"));
+}
+
+/* One statement of a merge. With the change stream open (x->live), the
+ * statement is sent asynchronously and the stream ticked while it runs: a
+ * merge may take longer than the source's wal_sender_timeout, and a stream
+ * that sends no status update for that long is dropped by the server - on
+ * every attempt, as the same merge comes again. A stream that breaks
+ * meanwhile is left for the next read to report. */
+static pgcdc_code exec_alive(pl_ctx *x, const char *sql, int n, const char *const *vals, pgcdc_error *err)
+{
+    if (!x->live)
+        return pl_exec_params(x->dst, sql, n, vals, err);
+    char what[120];
+    if (!PQsendQueryParams(x->dst, sql, n, NULL, vals, NULL, NULL, 0))
+        return pl_sql_error(x->dst, NULL, "destination", pl_sql_what(what, sizeof what, sql), err);
+    bool ticking = true;
+    while (PQisBusy(x->dst)) {
+        struct pollfd p = {.fd = PQsocket(x->dst), .events = POLLIN};
+        if (poll(&p, 1, 100) < 0 && errno != EINTR)
+            break;
+        if (!PQconsumeInput(x->dst))
+            break; /* the connection is gone: PQgetResult says so */
+        pgcdc_error e;
+        if (ticking && pgcdc_stream_tick(x->live, &e) != PGCDC_OK) {
+            ticking = false;
+            pgcdc_log(PGCDC_LOG_WARN, "the change stream broke during a merge (the merge goes on): %s", e.message);
+        }
+    }
+    pgcdc_code rc = PGCDC_OK;
+    PGresult *r;
+    while ((r = PQgetResult(x->dst)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        if (rc == PGCDC_OK && s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+            rc = pl_sql_error(x->dst, r, "destination", pl_sql_what(what, sizeof what, sql), err);
+        PQclear(r);
+    }
+    return rc;
 }
 
 pgcdc_code pl_create_dest(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err)
@@ -118,7 +157,7 @@ static pgcdc_code merge_with(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t 
         rc = pl_exec(x->dst, "BEGIN", err);
     if (rc == PGCDC_OK) {
         for (size_t i = 0; i < l.n && rc == PGCDC_OK; i++)
-            rc = pl_exec_params(x->dst, pgcdc_sql_list_get(&l, i), 4, p, err);
+            rc = exec_alive(x, pgcdc_sql_list_get(&l, i), 4, p, err);
         if (rc == PGCDC_OK && new_state)
             rc = pl_state_write(x, t, new_state, err);
         if (rc == PGCDC_OK)
@@ -173,7 +212,8 @@ pgcdc_code pl_merge_all(pl_ctx *x, pgcdc_error *err)
                 *err = e;
             return rc;
         }
-        pl_fail(x, t, e.message);
+        if ((rc = pl_fail(x, t, e.message, err)) != PGCDC_OK)
+            return rc;
     }
     return PGCDC_OK;
 }

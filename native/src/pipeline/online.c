@@ -84,12 +84,11 @@ static bool known(const pl_ctx *x, const char *schema, const char *name)
 pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
 {
     *added = 0;
-    pgcdc_table_selection *sel = NULL;
     pgcdc_table_set set = {0};
     pgcdc_error e;
-    pgcdc_code rc = pgcdc_table_selection_parse(x->cfg->table_names, x->cfg->table_regex, &sel, err);
-    if (rc == PGCDC_OK && pgcdc_table_selection_resolve(sel, x->src, x->cfg->source.publication, &set, &e) !=
-                              PGCDC_OK) {
+    pgcdc_code rc = PGCDC_OK;
+    /* x->sel (parsed at the start) logs each skipped table once, not every REFRESH_S */
+    if (pgcdc_table_selection_resolve(x->sel, x->src, x->cfg->source.publication, &set, &e) != PGCDC_OK) {
         /* a named table that left the publication, say: the tables known go
          * on; the next run's start reports it */
         if (pl_ends_attempt(e.code, &e)) {
@@ -100,7 +99,6 @@ pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
             pgcdc_log(PGCDC_LOG_WARN, "resolving the included tables again: %s", e.message);
         }
     }
-    pgcdc_table_selection_free(sel);
     for (size_t i = 0; i < set.n && rc == PGCDC_OK; i++) {
         if (known(x, set.tables[i].schema, set.tables[i].table))
             continue;
@@ -162,8 +160,7 @@ pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err)
             *err = e;
         return c;
     }
-    pl_fail(x, t, e.message);
-    return PGCDC_OK;
+    return pl_fail(x, t, e.message, err);
 }
 
 /* The columns t has in the catalog as the snapshot sc sees it. If they are
@@ -203,10 +200,8 @@ static pgcdc_code check_shape(pl_ctx *x, pl_table *t, PGconn *sc, pgcdc_error *e
             *err = e;
         return rc;
     }
-    if (rc != PGCDC_OK) { /* no key now, an unsupported type ... */
-        pl_fail(x, t, e.message);
-        return PGCDC_OK;
-    }
+    if (rc != PGCDC_OK) /* no key now, an unsupported type ... */
+        return pl_fail(x, t, e.message, err);
     pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its columns changed before its snapshot; the snapshot starts over with "
               "the new columns", t->schema, t->name);
     x->src = sc;

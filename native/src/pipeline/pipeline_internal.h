@@ -14,6 +14,7 @@
 #include "pgcdc/journal.h"
 #include "pgcdc/merge.h"
 #include "pgcdc/pipeline.h"
+#include "pgcdc/slot.h"
 #include "pgcdc/snapshot.h"
 #include "pgcdc/stream.h"
 #include "pgcdc/tables.h"
@@ -85,12 +86,14 @@ typedef struct pl_ctx {
     pl_table *tables;
     size_t ntables;
     pgcdc_column_filter *filter;
+    pgcdc_table_selection *sel;  /* parsed once: it remembers the warnings it gave */
     pgcdc_cron *cron;
     bool continuous;
     pgcdc_journal_writer *writer;
     pgcdc_lsn durable;
     size_t tables_cap;           /* allocated entries of tables */
     pgcdc_stream *tick;          /* kept alive while a snapshot is read with the stream open */
+    pgcdc_stream *live;          /* the open change stream, kept alive while a merge runs (merge.c) */
     double next_refresh;         /* when the table selection is resolved again (monotonic s) */
     /* a temporary slot's connection kept open for fixup.c: its exported
      * snapshot is read again once the stream has passed its point */
@@ -119,8 +122,13 @@ pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err);
 pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err);
 /* Logs the transition and sets t->state (after the commit). */
 void pl_state_changed(pl_ctx *x, pl_table *t, const char *state);
-/* Marks the table FAILED (own transaction), unregisters it, logs. */
-void pl_fail(pl_ctx *x, pl_table *t, const char *why);
+/* Marks the table FAILED (own transaction), then unregisters it and logs.
+ * If the FAILED state cannot be written the table stays registered and an
+ * interim error (PGCDC_ECONNECT) is returned: the caller ends the attempt,
+ * so nothing is confirmed past the table's changes. */
+pgcdc_code pl_fail(pl_ctx *x, pl_table *t, const char *why, pgcdc_error *err);
+/* The start of an SQL statement as one line, for an error message. */
+const char *pl_sql_what(char *out, size_t size, const char *sql);
 pgcdc_code pl_source_state_upsert(pl_ctx *x, pgcdc_lsn lsn, pgcdc_error *err);
 pgcdc_code pl_remembered_slot(pl_ctx *x, char *out, size_t outlen, pgcdc_error *err);
 pgcdc_code pl_run_list(PGconn *c, const pgcdc_sql_list *l, pgcdc_error *err);
@@ -241,6 +249,13 @@ void pl_shape_forget(pl_table *t);
  * table's state and columns; re-registers the table. A change the planner
  * refuses fails the table alone (PGCDC_OK returned). */
 pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, pgcdc_error *err);
+
+/* slot_owner.c: the slot to use (x->slot, x->durable); *fresh when it is
+ * to be created. A slot this destination did not record as its own is
+ * refused (PGCDC_EINVAL naming it), never dropped. */
+pgcdc_code pl_choose_slot(pl_ctx *x, bool *fresh, pgcdc_error *err);
+/* Records x->slot as this destination's (committed), then creates it. */
+pgcdc_code pl_slot_create_owned(pl_ctx *x, PGconn *repl, pgcdc_slot_created *created, pgcdc_error *err);
 
 /* run.c: one attempt of the whole run (opt non-NULL) */
 pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_run_options *opt,

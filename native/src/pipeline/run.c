@@ -16,12 +16,10 @@ bool pl_is_code_table_failure(pgcdc_code c)
 
 static pgcdc_code setup_tables(pl_ctx *x, pgcdc_error *err)
 {
-    pgcdc_table_selection *sel = NULL;
     pgcdc_table_set set = {0};
-    pgcdc_code rc = pgcdc_table_selection_parse(x->cfg->table_names, x->cfg->table_regex, &sel, err);
+    pgcdc_code rc = pgcdc_table_selection_parse(x->cfg->table_names, x->cfg->table_regex, &x->sel, err);
     if (rc == PGCDC_OK)
-        rc = pgcdc_table_selection_resolve(sel, x->src, x->cfg->source.publication, &set, err);
-    pgcdc_table_selection_free(sel);
+        rc = pgcdc_table_selection_resolve(x->sel, x->src, x->cfg->source.publication, &set, err);
     if (rc != PGCDC_OK)
         return rc;
     x->tables = calloc(set.n ? set.n : 1, sizeof *x->tables);
@@ -69,7 +67,8 @@ static pgcdc_code describe_tables(pl_ctx *x, bool fresh, pgcdc_error *err)
         if (rc == PGCDC_OK)
             continue;
         if (rc == PGCDC_EUNSUPPORTED) {
-            pl_fail(x, t, e.message);
+            if ((rc = pl_fail(x, t, e.message, err)) != PGCDC_OK)
+                return rc;
             continue;
         }
         if (err)
@@ -94,15 +93,13 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
     PGconn *repl = NULL;
     pgcdc_slot_created created;
     pgcdc_code rc = PGCDC_OK;
-    /* A generated slot name is remembered before the slot exists (a row with
-     * no position yet): a crash during the first snapshot then leaves a slot
-     * the next run finds, drops and creates again, not an orphan pinning WAL. */
-    if (!x->cfg->source.slot_name)
-        rc = pl_source_state_upsert(x, PGCDC_INVALID_LSN, err);
+    /* The slot is recorded as this destination's before it exists (a row
+     * with no position yet, slot_owner.c): a crash during the first snapshot
+     * then leaves a slot the next run knows as its own, drops and creates
+     * again - not an orphan pinning WAL, nor one it would refuse. */
+    rc = pgcdc_source_connect(&x->cfg->source, true, &repl, err);
     if (rc == PGCDC_OK)
-        rc = pgcdc_source_connect(&x->cfg->source, true, &repl, err);
-    if (rc == PGCDC_OK)
-        rc = pgcdc_slot_create(repl, x->slot, false, &created, err);
+        rc = pl_slot_create_owned(x, repl, &created, err);
     if (rc != PGCDC_OK) {
         if (repl)
             PQfinish(repl);
@@ -131,7 +128,7 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
             if (err)
                 *err = e;
         } else if (c != PGCDC_OK) {
-            pl_fail(x, t, e.message);
+            rc = pl_fail(x, t, e.message, err);
         }
     }
     /* Once every table is SNAPSHOT_REPLICATION (or FAILED), a restart
@@ -222,52 +219,9 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
                 *err = e;
             return c;
         }
-        if (c != PGCDC_OK)
-            pl_fail(x, t, e.message);
+        if (c != PGCDC_OK && (c = pl_fail(x, t, e.message, err)) != PGCDC_OK)
+            return c;
     }
-    return PGCDC_OK;
-}
-
-static pgcdc_code choose_slot(pl_ctx *x, bool *fresh, pgcdc_error *err)
-{
-    pgcdc_code rc;
-    if (x->cfg->source.slot_name) {
-        snprintf(x->slot, sizeof x->slot, "%s", x->cfg->source.slot_name);
-    } else {
-        if ((rc = pl_remembered_slot(x, x->slot, sizeof x->slot, err)) != PGCDC_OK)
-            return rc;
-        if (!x->slot[0]) {
-            pgcdc_slot_generate_name("pgcdc", x->slot);
-            pgcdc_log(PGCDC_LOG_INFO, "no %s configured: using the new slot %s (remembered in the destination)",
-                      PGCDC_P_SLOT_NAME, x->slot);
-        }
-    }
-    rc = pgcdc_journal_durable_lsn(x->dst, PGCDC_PIPELINE_STATE_SCHEMA, x->cfg->ident_case, x->slot, &x->durable,
-                                   err);
-    if (rc != PGCDC_OK)
-        return rc;
-    pgcdc_slot_info info;
-    pgcdc_code look = pgcdc_slot_lookup(x->src, x->slot, &info, err);
-    if (look != PGCDC_OK && look != PGCDC_ENOTFOUND)
-        return look;
-    if (look == PGCDC_OK && x->durable == PGCDC_INVALID_LSN) {
-        /* The slot exists but the first snapshot never finished: its
-         * exported snapshot is gone, so start over with a new one. */
-        pgcdc_log(PGCDC_LOG_WARN, "replication slot %s exists but the initial snapshot never finished; "
-                  "dropping the slot and starting over", x->slot);
-        if ((rc = pgcdc_slot_drop(x->src, x->slot, err)) != PGCDC_OK)
-            return rc;
-        *fresh = true;
-        return PGCDC_OK;
-    }
-    if (look == PGCDC_ENOTFOUND && x->durable == PGCDC_INVALID_LSN) {
-        *fresh = true;
-        return PGCDC_OK;
-    }
-    rc = pgcdc_slot_check_continuity(look == PGCDC_OK ? &info : NULL, x->durable, err);
-    if (rc != PGCDC_OK)
-        return rc;
-    *fresh = false;
     return PGCDC_OK;
 }
 
@@ -305,7 +259,7 @@ pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_ru
     }
     bool fresh = false;
     if (rc == PGCDC_OK)
-        rc = choose_slot(&x, &fresh, err);
+        rc = pl_choose_slot(&x, &fresh, err);
     pgcdc_journal_options jo = {.slot_name = x.slot, .state_schema = PGCDC_PIPELINE_STATE_SCHEMA,
                                 .ident_case = cfg->ident_case, .before_commit = pl_snapstate_before_commit,
                                 .userdata = &x};
@@ -332,6 +286,7 @@ pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_ru
         pl_table_clear(&x.tables[i]);
     free(x.tables);
     pgcdc_column_filter_free(x.filter);
+    pgcdc_table_selection_free(x.sel);
     pgcdc_cron_free(x.cron);
     if (x.fix_repl)
         PQfinish(x.fix_repl);

@@ -18,6 +18,7 @@
 
 #include "pgcdc/crashpoint.h"
 #include "pgcdc/log.h"
+#include "common/text_safe.h"
 #include "pipeline_internal.h"
 
 /* The relation's columns as specs. With REPLICA IDENTITY FULL pgoutput flags
@@ -131,7 +132,7 @@ static void summary(const pl_table *o, const pl_table *n, char *out, size_t len)
 static pgcdc_code fail_after_merge(pl_ctx *x, pl_table *t, const char *why, pgcdc_error *err)
 {
     char msg[sizeof t->message];
-    snprintf(msg, sizeof msg, "%s", why);
+    pgcdc_text_copy(msg, sizeof msg, why);
     pgcdc_error e;
     pgcdc_code rc = pl_merge(x, t, (int64_t)x->durable - 1, INT64_MAX, NULL, &e);
     if (pl_ends_attempt(rc, &e)) {
@@ -139,8 +140,7 @@ static pgcdc_code fail_after_merge(pl_ctx *x, pl_table *t, const char *why, pgcd
             *err = e;
         return rc;
     }
-    pl_fail(x, t, msg);
-    return PGCDC_OK;
+    return pl_fail(x, t, msg, err);
 }
 
 pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, pgcdc_error *err)
@@ -249,7 +249,7 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
                 *err = e;
             return rc;
         }
-        pl_fail(x, t, e.message);
+        return pl_fail(x, t, e.message, err);
     }
     return PGCDC_OK;
 }

@@ -11,6 +11,7 @@
 
 #include "pgcdc/crashpoint.h"
 #include "pgcdc/log.h"
+#include "common/text_safe.h"
 #include "pipeline_internal.h"
 
 typedef struct snap_worker {
@@ -74,11 +75,12 @@ static void report(pl_ctx *x, pl_table *t, uint32_t nchunks, bool done, bool fai
 }
 
 /* A table fails during its snapshot: the progress display ends its line. */
-static void fail_table(pl_ctx *x, pl_table *t, const char *why)
+static pgcdc_code fail_table(pl_ctx *x, pl_table *t, const char *why, pgcdc_error *err)
 {
-    pl_fail(x, t, why);
-    if (t->snap_started > 0)
+    pgcdc_code rc = pl_fail(x, t, why, err);
+    if (rc == PGCDC_OK && t->snap_started > 0)
         report(x, t, t->has_plan ? t->plan.nranges : 0, true, true);
+    return rc;
 }
 
 /* The chunk's rows in one journal write; the chunk is recorded as done in
@@ -124,8 +126,9 @@ static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_
     }
     if (pl_is_write_table_failure(rc, err) && pgcdc_journal_failed_table(s->x->writer) == &t->mt) {
         /* this table's value: it fails alone, the others are read on */
-        fail_table(s->x, t, err ? err->message : "a value could not be written");
-        return PGCDC_OK;
+        char why[sizeof t->message];
+        pgcdc_text_copy(why, sizeof why, err ? err->message : "a value could not be written");
+        return fail_table(s->x, t, why, err);
     }
     return rc;
 }
@@ -149,8 +152,7 @@ pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, bool initial
             *err = e;
         return c;
     }
-    fail_table(x, t, e.message);
-    return PGCDC_OK;
+    return fail_table(x, t, e.message, err);
 }
 
 /* The table's plan: the saved one when resuming (its done chunks are
@@ -215,7 +217,8 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
             break;
         }
         if (c != PGCDC_OK) {
-            fail_table(x, t, e.message);
+            if ((rc = fail_table(x, t, e.message, err)) != PGCDC_OK)
+                break;
             continue;
         }
         t->snap_bytes = 0;
@@ -236,7 +239,8 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
                                    binary ? PGCDC_COPY_BINARY : PGCDC_COPY_TEXT, &t->plan, t->done_chunks,
                                    t->ndone, t};
         if ((c = pgcdc_snapshot_reader_add(r, &st, &t->snap_index, &e)) != PGCDC_OK) {
-            fail_table(x, t, e.message);
+            if ((rc = fail_table(x, t, e.message, err)) != PGCDC_OK)
+                break;
             continue;
         }
         queued++;
@@ -286,7 +290,7 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
                 if (err)
                     *err = e;
             } else {
-                fail_table(x, t, e.message);
+                rc = fail_table(x, t, e.message, err);
             }
         }
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/text_safe.h"
 #include "pgcdc/log.h"
 #include "pipeline_internal.h"
 
@@ -29,6 +30,14 @@ pgcdc_code pl_sql_error(PGconn *c, const PGresult *r, const char *side, const ch
     return rc;
 }
 
+const char *pl_sql_what(char *out, size_t size, const char *sql)
+{
+    /* the statement's start, one line (the planner's SQL spans lines) */
+    pgcdc_text_copy(out, size < 101 ? size : 101, sql);
+    pgcdc_text_one_line(out);
+    return out;
+}
+
 pgcdc_code pl_exec_params(PGconn *c, const char *sql, int n, const char *const *vals, pgcdc_error *err)
 {
     PGresult *r = PQexecParams(c, sql, n, NULL, vals, NULL, NULL, 0);
@@ -36,8 +45,7 @@ pgcdc_code pl_exec_params(PGconn *c, const char *sql, int n, const char *const *
     pgcdc_code rc = PGCDC_OK;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         char what[120];
-        snprintf(what, sizeof what, "%.100s", sql);
-        rc = pl_sql_error(c, r, "destination", what, err);
+        rc = pl_sql_error(c, r, "destination", pl_sql_what(what, sizeof what, sql), err);
     }
     PQclear(r);
     return rc;
@@ -49,8 +57,7 @@ pgcdc_code pl_query(PGconn *c, const char *sql, int n, const char *const *vals, 
     if (PQresultStatus(*out) == PGRES_TUPLES_OK)
         return PGCDC_OK;
     char what[120];
-    snprintf(what, sizeof what, "%.100s", sql);
-    pgcdc_code rc = pl_sql_error(c, *out, "destination", what, err);
+    pgcdc_code rc = pl_sql_error(c, *out, "destination", pl_sql_what(what, sizeof what, sql), err);
     PQclear(*out);
     *out = NULL;
     return rc;
@@ -192,7 +199,7 @@ pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
         t->rows_snapshotted = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
         t->journal_epoch = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
         t->journal_n = atoi(PQgetvalue(r, 0, 3));
-        snprintf(t->message, sizeof t->message, "%s", PQgetvalue(r, 0, 4));
+        pgcdc_text_copy(t->message, sizeof t->message, PQgetvalue(r, 0, 4));
     } else {
         snprintf(t->state, sizeof t->state, "%s", PL_NEW);
     }
@@ -234,19 +241,34 @@ void pl_state_changed(pl_ctx *x, pl_table *t, const char *state)
     snprintf(t->state, sizeof t->state, "%s", state);
 }
 
-void pl_fail(pl_ctx *x, pl_table *t, const char *why)
+/* A table leaves the stream only once its FAILED state is durable: if the
+ * state row cannot be written, the table stays registered and the attempt
+ * ends (an interim error), so nothing is confirmed past the changes the
+ * table would otherwise have dropped silently; the next attempt fails it
+ * again. The message is stored with control characters shown, cut on a
+ * character boundary (a cut through a character made the destination refuse
+ * the row: 22021). */
+pgcdc_code pl_fail(pl_ctx *x, pl_table *t, const char *why, pgcdc_error *err)
 {
-    pgcdc_error err;
+    pgcdc_error e;
     if (why && why != t->message)
-        snprintf(t->message, sizeof t->message, "%s", why);
+        pgcdc_text_escape_controls(t->message, sizeof t->message, why);
+    if (pl_state_write(x, t, PL_FAILED, &e) != PGCDC_OK) {
+        pgcdc_log(PGCDC_LOG_ERROR, "table %s.%s failed (%s) but its FAILED state could not be recorded: %s",
+                  t->schema, t->name, t->message, e.message);
+        pgcdc_error_set(err, PGCDC_ECONNECT, "recording table %s.%s as FAILED in %s: %s (interim: the attempt "
+                        "ends with nothing confirmed past the table's changes and is retried)", t->schema,
+                        t->name, x->table_state_q.data, e.message);
+        pgcdc_error_set_sqlstate(err, e.sqlstate);
+        return PGCDC_ECONNECT;
+    }
     if (t->registered) {
         pgcdc_journal_unregister(x->writer, t->schema, t->name, NULL);
         t->registered = false;
     }
-    if (pl_state_write(x, t, PL_FAILED, &err) != PGCDC_OK)
-        pgcdc_log(PGCDC_LOG_WARN, "could not record table %s as FAILED: %s", t->key, err.message);
     pl_state_changed(x, t, PL_FAILED);
     pgcdc_log(PGCDC_LOG_ERROR, "table %s.%s failed: %s", t->schema, t->name, t->message);
+    return PGCDC_OK;
 }
 
 pgcdc_code pl_source_state_upsert(pl_ctx *x, pgcdc_lsn lsn, pgcdc_error *err)

@@ -12,6 +12,7 @@
  * never put into a connection string, and it is scrubbed from every message
  * we pass on, in case libpq or a server ever echoes it. */
 #include "pgcdc/source.h"
+#include "common/text_safe.h"
 #include "pgcdc/log.h"
 
 #include <stdio.h>
@@ -130,19 +131,7 @@ void pgcdc_source_flatten_message(char *text)
 {
     /* libpq and server messages span lines (DETAIL, HINT, CONTEXT, "connection
      * to server ... failed:"); a user-facing message is one line. */
-    char *w = text;
-    bool space = false;
-    for (const char *r = text; *r; r++) {
-        if (*r == '\n' || *r == '\r' || *r == '\t' || *r == ' ') {
-            space = w != text;
-            continue;
-        }
-        if (space)
-            *w++ = ' ';
-        space = false;
-        *w++ = *r;
-    }
-    *w = '\0';
+    pgcdc_text_one_line(text);
 }
 
 pgcdc_code pgcdc_source_connect(const pgcdc_source_config *cfg, bool replication, PGconn **out,

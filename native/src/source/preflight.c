@@ -16,6 +16,7 @@
  */
 #include "pgcdc/preflight.h"
 #include "pgcdc/log.h"
+#include "common/text_safe.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -297,9 +298,9 @@ pgcdc_code pgcdc_preflight_split_name(const char *name, char schema[64], char ta
             return PGCDC_OK;
     }
     return pgcdc_error_set(err, PGCDC_EINVAL,
-                           "table name \"%.200s\" is not valid: write schema.table, each part as in the catalog "
+                           "table name \"%.*s\" is not valid: write schema.table, each part as in the catalog "
                            "(at most 63 bytes) or in double quotes, e.g. app.orders or \"App\".\"Order Items\"",
-                           buf);
+                           PGCDC_UTF8_PREC(buf, 200), buf);
 }
 
 /* Looks each table up (names quoted by the server even when the table is missing). */

@@ -74,8 +74,8 @@ void pgcdc_slot_generate_name(const char *prefix, char out[PGCDC_SLOT_NAME_MAX +
  * undefined_object, 53400 configuration_limit_exceeded, 55000
  * object_not_in_prerequisite_state (wal_level), 42501 insufficient_privilege,
  * 55006 object_in_use; class 08 and 57P are the connection going away. */
-static pgcdc_code slot_error(PGconn *conn, PGresult *res, const char *what, const char *name,
-                             pgcdc_error *err)
+static pgcdc_code slot_error_text(PGconn *conn, PGresult *res, const char *what, const char *name,
+                                  pgcdc_error *err)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     char msg[512];
@@ -107,6 +107,14 @@ static pgcdc_code slot_error(PGconn *conn, PGresult *res, const char *what, cons
                                "%s. If that is an earlier pgcdc run still shutting down, this passes; "
                                "otherwise stop the other consumer of the slot", name, msg);
     return pgcdc_error_set(err, PGCDC_ESQL, "%s replication slot \"%s\" failed: %s", what, name, msg);
+}
+
+/* The error with its SQLSTATE (the pipeline tells "already exists" by it). */
+static pgcdc_code slot_error(PGconn *conn, PGresult *res, const char *what, const char *name, pgcdc_error *err)
+{
+    pgcdc_code rc = slot_error_text(conn, res, what, name, err);
+    pgcdc_error_set_sqlstate(err, res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+    return rc;
 }
 
 static void copy_text(char *dst, size_t size, const char *src)

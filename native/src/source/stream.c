@@ -379,6 +379,23 @@ static pgcdc_code start_error(PGconn *conn, PGresult *res, const char *slot, pgc
     return pgcdc_error_set(err, PGCDC_EINVAL, "could not start replication from slot %s: %s", slot, msg);
 }
 
+/* While the stream is not read (a long merge, a snapshot read meanwhile),
+ * only tick()'s status updates tell the server we are alive, and the
+ * keepalives asking for a reply go unanswered: the updates must come well
+ * within the server's wal_sender_timeout, whatever it is set to (a third of
+ * it, as the server itself pings at half). */
+static void fit_status_interval(pgcdc_stream *s)
+{
+    PGresult *r = PQexec(s->conn, "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'wal_sender_timeout'");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+        long timeout_ms = atol(PQgetvalue(r, 0, 0));
+        long fit = timeout_ms / 3 < 100 ? 100 : timeout_ms / 3;
+        if (timeout_ms > 0 && fit < s->status_interval_ms)
+            s->status_interval_ms = (int)fit;
+    }
+    PQclear(r);
+}
+
 pgcdc_code pgcdc_stream_open(const pgcdc_source_config *cfg, const pgcdc_stream_options *opt,
                              pgcdc_stream **out, pgcdc_error *err)
 {
@@ -451,6 +468,7 @@ pgcdc_code pgcdc_stream_open(const pgcdc_source_config *cfg, const pgcdc_stream_
     }
     s->sent_flush = info.confirmed_flush_lsn;
     s->durable = opt->start_lsn;
+    fit_status_interval(s);
     char a[PGCDC_LSN_STRLEN], b2[PGCDC_LSN_STRLEN];
     if (opt->start_lsn != PGCDC_INVALID_LSN && opt->start_lsn < info.confirmed_flush_lsn)
         pgcdc_log(PGCDC_LOG_WARN, "slot %s is already confirmed up to %s, past the requested start %s: the server "
