@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "pgcdc/secret.h"
 #include "pgcdc/source.h"
 #include "pgcdc/suggest.h"
 
@@ -79,23 +82,25 @@ static conf_param *add(conf_file *cf, conf_section s, const char *name)
     p = &cf->params[cf->nparams++];
     memset(p, 0, sizeof *p);
     p->section = s;
-    p->name = strdup(name);
+    if (!(p->name = strdup(name))) {
+        cf->nparams--;
+        return NULL;
+    }
     return p;
 }
 
-static void set_value(conf_param *p, const char *value)
+static bool set_value(conf_param *p, const char *value)
 {
-    free(p->value);
+    pgcdc_secret_free(p->value);
     p->value = value && *value ? strdup(value) : NULL;
+    return p->value || !value || !*value;
 }
 
-pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
+pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->path = strdup(path);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return pgcdc_error_set(err, PGCDC_EINVAL, "cannot open configuration file %s: %s", path, strerror(errno));
+    if (!(out->path = strdup(path)))
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     char line[8192];
     int lineno = 0;
     int section = -1;
@@ -162,14 +167,12 @@ pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
             break;
         }
         conf_param *p = add(out, (conf_section)section, name);
-        if (!p)
+        if (!p || !set_value(p, value))
             rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
-        else {
-            set_value(p, value);
+        else
             p->line = lineno;
-        }
     }
-    fclose(f);
+    pgcdc_secret_wipe(line, sizeof line); /* the last line read may hold a password */
     if (rc)
         return rc;
 
@@ -184,20 +187,36 @@ pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
             if (!v)
                 continue;
             conf_param *p = find(out, (conf_section)s, names[i]);
-            if (!p && !(p = add(out, (conf_section)s, names[i])))
+            if ((!p && !(p = add(out, (conf_section)s, names[i]))) || !set_value(p, v))
                 return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
-            set_value(p, v);
             p->line = 0;
         }
     }
     return PGCDC_OK;
 }
 
+pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        out->path = strdup(path);
+        return pgcdc_error_set(err, PGCDC_EINVAL, "cannot open configuration file %s: %s", path, strerror(errno));
+    }
+    struct stat st;
+    bool have_mode = fstat(fileno(f), &st) == 0;
+    pgcdc_code rc = conf_file_read(f, path, out, err);
+    fclose(f);
+    if (have_mode)
+        out->mode = st.st_mode & 07777;
+    return rc;
+}
+
 void conf_file_free(conf_file *cf)
 {
     for (int i = 0; i < cf->nparams; i++) {
         free(cf->params[i].name);
-        free(cf->params[i].value);
+        pgcdc_secret_free(cf->params[i].value); /* any value may be a password, a key or a URL holding one */
     }
     free(cf->params);
     free(cf->path);

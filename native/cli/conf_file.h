@@ -15,6 +15,7 @@
 #define PGCDC_CLI_CONF_FILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pgcdc/error.h"
 
@@ -34,6 +35,7 @@ typedef struct conf_param {
 
 typedef struct conf_file {
     char *path;
+    unsigned mode; /* the file's permission bits (0 when unknown) */
     int nparams;
     conf_param *params;
 } conf_file;
@@ -43,6 +45,10 @@ extern const char *const conf_section_names[CONF_NSECTIONS];
 /* Reads and checks a file: unknown sections and parameter names are errors
  * that name the line and suggest the closest known name. */
 pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err);
+/* The same from an open stream; path only names it in messages (the fuzz
+ * target reads from memory). */
+pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error *err);
+/* Frees everything, wiping every value first (pgcdc/secret.h). */
 void conf_file_free(conf_file *cf);
 
 /* The value of a parameter, or NULL if not set. */

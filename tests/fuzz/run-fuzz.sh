@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs a fuzz target for a bounded time.
-#   tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS [decoder|ingest]
+#   tests/fuzz/run-fuzz.sh BUILD_DIR SECONDS [decoder|ingest|batch|conf|url]
 # decoder (default): the pgoutput decoder, from the committed seed corpus.
 # ingest: the cron, JSON, column-filter and table-name parsers.
+# batch: the ChangeBatch decoder and filter; conf: the configuration file and
+# every parameter it sets; url: the connection URL parsers; each from
+# corpus/NAME (crash inputs found once stay there as regression tests).
 # Findings (crash-*, leak-*, timeout-*) are written to BUILD_DIR/fuzz-findings-TARGET
 # and make this script exit non-zero.
 set -euo pipefail
@@ -11,7 +14,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 case "$target" in
   decoder) exe="$build/tests/fuzz/fuzz_decoder"; seeds="$here/corpus"; max_len=65536 ;;
   ingest)  exe="$build/tests/ingest/fuzz_ingest"; seeds=""; max_len=4096 ;;
-  *) echo "run-fuzz.sh: unknown target '$target' (decoder or ingest)" >&2; exit 2 ;;
+  batch)   exe="$build/tests/fuzz/fuzz_batch"; seeds="$here/corpus/batch"; max_len=65536 ;;
+  conf)    exe="$build/tests/fuzz/fuzz_conf"; seeds="$here/corpus/conf"; max_len=16384 ;;
+  url)     exe="$build/tests/fuzz/fuzz_url"; seeds="$here/corpus/url"; max_len=4096 ;;
+  *) echo "run-fuzz.sh: unknown target '$target' (decoder, ingest, batch, conf or url)" >&2; exit 2 ;;
 esac
 work="$build/fuzz-corpus-$target"; findings="$build/fuzz-findings-$target"
 mkdir -p "$work" "$findings"
