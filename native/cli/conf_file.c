@@ -228,3 +228,50 @@ const char *conf_get(const conf_file *cf, conf_section section, const char *name
     conf_param *p = find(cf, section, name);
     return p ? p->value : NULL;
 }
+
+/* Parameters whose value is itself a secret. */
+static const char *const secret_names[] = {
+    PGCDC_P_PASSWORD, "Destination Password", "Snowflake Private Key", "Snowflake Private Key Password",
+};
+
+/* True if a URL holds a password (jdbc:...?password=, postgresql://u:pw@...,
+ * password=... in a keyword string), read by the URL parser itself. */
+static bool url_holds_password(const char *url)
+{
+    pgcdc_source_config tmp;
+    pgcdc_source_config_init(&tmp);
+    bool has = pgcdc_source_config_set(&tmp, PGCDC_P_CONNECTION_URL, url, NULL) == PGCDC_OK &&
+               (pgcdc_source_config_get(&tmp, "password") || pgcdc_source_config_get(&tmp, "sslpassword"));
+    pgcdc_source_config_free(&tmp);
+    return has;
+}
+
+bool conf_file_holds_secret(const conf_file *cf)
+{
+    for (int i = 0; i < cf->nparams; i++) {
+        const conf_param *p = &cf->params[i];
+        if (!p->line || !p->value) /* from the environment, or not set */
+            continue;
+        for (size_t k = 0; k < sizeof secret_names / sizeof *secret_names; k++)
+            if (strcmp(p->name, secret_names[k]) == 0)
+                return true;
+        if ((strcmp(p->name, PGCDC_P_CONNECTION_URL) == 0 || strcmp(p->name, "Destination Connection URL") == 0) &&
+            url_holds_password(p->value))
+            return true;
+    }
+    return false;
+}
+
+void conf_file_warn_if_exposed(const conf_file *cf, FILE *out)
+{
+    if (!(cf->mode & (S_IRGRP | S_IROTH)) || !conf_file_holds_secret(cf))
+        return;
+    /* as ssh does for a private key, but a warning: refusing would break
+     * setups that work today */
+    fprintf(out, "pgcdc: warning: permissions %04o for configuration file %s are too open: it holds a password or "
+                 "key and is readable by %s; run: chmod 600 %s (or set the secret in the environment instead, e.g. "
+                 "PGCDC_POSTGRESQL_PASSWORD)\n",
+            cf->mode, cf->path, (cf->mode & S_IRGRP) && (cf->mode & S_IROTH) ? "group and others"
+                                : cf->mode & S_IRGRP ? "its group" : "others",
+            cf->path);
+}

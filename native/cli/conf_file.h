@@ -14,6 +14,7 @@
 #ifndef PGCDC_CLI_CONF_FILE_H
 #define PGCDC_CLI_CONF_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -50,6 +51,14 @@ pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err);
 pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error *err);
 /* Frees everything, wiping every value first (pgcdc/secret.h). */
 void conf_file_free(conf_file *cf);
+
+/* True if the file itself (not the environment) sets a password or key: a
+ * password parameter, a private key, or a connection URL holding a password. */
+bool conf_file_holds_secret(const conf_file *cf);
+
+/* Writes a warning to out when the file holds a secret and is readable by its
+ * group or others: it names the file, its mode and the chmod to run. */
+void conf_file_warn_if_exposed(const conf_file *cf, FILE *out);
 
 /* The value of a parameter, or NULL if not set. */
 const char *conf_get(const conf_file *cf, conf_section section, const char *name);
