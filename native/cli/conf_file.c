@@ -105,8 +105,18 @@ pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error
     int lineno = 0;
     int section = -1;
     pgcdc_code rc = PGCDC_OK;
+    long before = ftell(f), after;
     while (rc == PGCDC_OK && fgets(line, sizeof line, f)) {
         lineno++;
+        /* a NUL byte ends the string early: say so rather than "line too long"
+         * (ftell fails on a pipe: then no such check) */
+        after = ftell(f);
+        if (before >= 0 && after >= 0 && (size_t)(after - before) != strlen(line)) {
+            rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: the line holds a NUL byte; is this a text file?", path,
+                                 lineno);
+            break;
+        }
+        before = after;
         if (!strchr(line, '\n') && !feof(f)) {
             rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: line longer than %zu characters", path, lineno,
                                  sizeof line - 2);

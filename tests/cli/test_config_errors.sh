@@ -21,6 +21,9 @@ check "set twice" "is set twice" $'[PostgreSQL Source Parameters]\nPublication N
 check "bad URL" "PostgreSQL Connection URL" $'[PostgreSQL Source Parameters]\nPostgreSQL Connection URL = jdbc:mysql://h/db\nPostgreSQL Password = s3cr3t\nPublication Name = p'
 check "missing publication" "Publication Name" $'[PostgreSQL Source Parameters]\nPostgreSQL Connection URL = jdbc:postgresql://127.0.0.1:1/db\nPostgreSQL Username = u\nPostgreSQL Password = s3cr3t'
 PGCDC_POSTGRESQL_CONNECTION_URL="jdbc:postgresql://h:notaport/db" check "bad env value" "from the environment" $'[PostgreSQL Source Parameters]\nPublication Name = p'
+printf '[PostgreSQL Source Parameters]\nPublication Name = p\0q\n' > "$tmp/nul.conf"
+out=$("$pgcdc" check -c "$tmp/nul.conf" 2>&1); [ $? = 2 ] && grep -q "nul.conf:2: the line holds a NUL byte" <<<"$out" ||
+  { echo "NUL byte: $out"; fail=1; }
 out=$("$pgcdc" check 2>&1); [ $? = 2 ] && grep -q "use -c FILE" <<<"$out" || { echo "no -c: $out"; fail=1; }
 out=$("$pgcdc" frobnicate 2>&1); [ $? = 2 ] && grep -q "unknown command" <<<"$out" || { echo "bad command: $out"; fail=1; }
 
