@@ -96,6 +96,41 @@ static bool set_value(conf_param *p, const char *value)
     return p->value || !value || !*value;
 }
 
+/* Parameters whose value is itself a secret. */
+static const char *const secret_names[] = {
+    PGCDC_P_PASSWORD, "Destination Password", "Snowflake Private Key", "Snowflake Private Key Password",
+};
+
+/* True if a URL holds a password (jdbc:...?password=, postgresql://u:pw@...,
+ * password=... in a keyword string), read by the URL parser itself. */
+static bool url_holds_password(const char *url)
+{
+    pgcdc_source_config tmp;
+    pgcdc_source_config_init(&tmp);
+    bool has = pgcdc_source_config_set(&tmp, PGCDC_P_CONNECTION_URL, url, NULL) == PGCDC_OK &&
+               (pgcdc_source_config_get(&tmp, "password") || pgcdc_source_config_get(&tmp, "sslpassword"));
+    pgcdc_source_config_free(&tmp);
+    return has;
+}
+
+/* Whether the parameters read so far (the file's, before the environment
+ * overrides any) hold a password or key. */
+static bool holds_secret(const conf_file *cf)
+{
+    for (int i = 0; i < cf->nparams; i++) {
+        const conf_param *p = &cf->params[i];
+        if (!p->value)
+            continue;
+        for (size_t k = 0; k < sizeof secret_names / sizeof *secret_names; k++)
+            if (strcmp(p->name, secret_names[k]) == 0)
+                return true;
+        if ((strcmp(p->name, PGCDC_P_CONNECTION_URL) == 0 || strcmp(p->name, "Destination Connection URL") == 0) &&
+            url_holds_password(p->value))
+            return true;
+    }
+    return false;
+}
+
 pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -185,6 +220,7 @@ pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error
     pgcdc_secret_wipe(line, sizeof line); /* the last line read may hold a password */
     if (rc)
         return rc;
+    out->holds_secret = holds_secret(out);
 
     /* The environment overrides the file (secrets need not be in it). */
     for (int s = 0; s < CONF_NSECTIONS; s++) {
@@ -239,42 +275,9 @@ const char *conf_get(const conf_file *cf, conf_section section, const char *name
     return p ? p->value : NULL;
 }
 
-/* Parameters whose value is itself a secret. */
-static const char *const secret_names[] = {
-    PGCDC_P_PASSWORD, "Destination Password", "Snowflake Private Key", "Snowflake Private Key Password",
-};
-
-/* True if a URL holds a password (jdbc:...?password=, postgresql://u:pw@...,
- * password=... in a keyword string), read by the URL parser itself. */
-static bool url_holds_password(const char *url)
-{
-    pgcdc_source_config tmp;
-    pgcdc_source_config_init(&tmp);
-    bool has = pgcdc_source_config_set(&tmp, PGCDC_P_CONNECTION_URL, url, NULL) == PGCDC_OK &&
-               (pgcdc_source_config_get(&tmp, "password") || pgcdc_source_config_get(&tmp, "sslpassword"));
-    pgcdc_source_config_free(&tmp);
-    return has;
-}
-
-bool conf_file_holds_secret(const conf_file *cf)
-{
-    for (int i = 0; i < cf->nparams; i++) {
-        const conf_param *p = &cf->params[i];
-        if (!p->line || !p->value) /* from the environment, or not set */
-            continue;
-        for (size_t k = 0; k < sizeof secret_names / sizeof *secret_names; k++)
-            if (strcmp(p->name, secret_names[k]) == 0)
-                return true;
-        if ((strcmp(p->name, PGCDC_P_CONNECTION_URL) == 0 || strcmp(p->name, "Destination Connection URL") == 0) &&
-            url_holds_password(p->value))
-            return true;
-    }
-    return false;
-}
-
 void conf_file_warn_if_exposed(const conf_file *cf, FILE *out)
 {
-    if (!(cf->mode & (S_IRGRP | S_IROTH)) || !conf_file_holds_secret(cf))
+    if (!(cf->mode & (S_IRGRP | S_IROTH)) || !cf->holds_secret)
         return;
     /* as ssh does for a private key, but a warning: refusing would break
      * setups that work today */

@@ -36,7 +36,9 @@ typedef struct conf_param {
 
 typedef struct conf_file {
     char *path;
-    unsigned mode; /* the file's permission bits (0 when unknown) */
+    unsigned mode;     /* the file's permission bits (0 when unknown) */
+    bool holds_secret; /* the file itself (not the environment) sets a password or key: a password
+                        * parameter, a private key, or a connection URL holding a password */
     int nparams;
     conf_param *params;
 } conf_file;
@@ -51,10 +53,6 @@ pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err);
 pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error *err);
 /* Frees everything, wiping every value first (pgcdc/secret.h). */
 void conf_file_free(conf_file *cf);
-
-/* True if the file itself (not the environment) sets a password or key: a
- * password parameter, a private key, or a connection URL holding a password. */
-bool conf_file_holds_secret(const conf_file *cf);
 
 /* Writes a warning to out when the file holds a secret and is readable by its
  * group or others: it names the file, its mode and the chmod to run. */

@@ -49,6 +49,8 @@ want_warning "0604 with a destination password" 0604 "$src_ok"$'\n[PostgreSQL De
 no_warning "0600 with a password" 0600 "$src_ok"$'\nPostgreSQL Password = s3cr3t'
 no_warning "0644 without a secret" 0644 "$src_ok"
 PGCDC_POSTGRESQL_PASSWORD=s3cr3t no_warning "0644, password only in the environment" 0644 "$src_ok"
+PGCDC_POSTGRESQL_PASSWORD=other want_warning "0644, the file's password overridden by the environment" 0644 \
+  "$src_ok"$'\nPostgreSQL Password = s3cr3t'
 
 # While it runs (here: retrying an unreachable source), pgcdc is not dumpable:
 # the kernel then gives its /proc/PID files to root and refuses other processes

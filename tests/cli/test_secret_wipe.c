@@ -106,7 +106,7 @@ static void test_conf_file(void)
     pgcdc_error e;
     CHECK_INT(conf_file_load(path, &cf, &e), PGCDC_OK);
     unlink(path);
-    CHECK(conf_file_holds_secret(&cf));
+    CHECK(cf.holds_secret);
     const char *a = conf_get(&cf, CONF_SOURCE, PGCDC_P_PASSWORD), *b = conf_get(&cf, CONF_DESTINATION,
                                                                                 "Destination Password");
     CHECK(a && b);
