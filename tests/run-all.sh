@@ -4,7 +4,8 @@
 #   2. builds and runs every test (unit, and live against each PostgreSQL version),
 #   3. runs the unit tests and PostgreSQL 15 live tests again under ASan + UBSan,
 #   4. fuzzes the pgoutput decoder for $PGCDC_FUZZ_SECONDS (default 60) seconds and
-#      the ingestion parameter parsers and the chunk/plan descriptor codecs for half that each,
+#      the ingestion parameter parsers, the ChangeBatch decoder, the configuration
+#      file, the connection URL parsers and the chunk/plan descriptor codecs for half that each,
 # and ends with the line "N passed, N failed".
 #
 # Environment: PGCDC_PG_VERSIONS (default 12,13,14,15,16,17,18), PGCDC_FUZZ_SECONDS,
@@ -93,13 +94,15 @@ if [ "${PGCDC_SKIP_SANITIZERS:-0}" != 1 ]; then
 fi
 
 if [ "${PGCDC_SKIP_FUZZ:-0}" != 1 ]; then
-  step "fuzz the decoder for ${fuzz_seconds}s, the ingestion parameter parsers and the chunk/plan codecs for $((fuzz_seconds / 2))s each"
+  step "fuzz the decoder for ${fuzz_seconds}s; the ingestion parameter parsers, the ChangeBatch decoder, the" \
+       "configuration file, the connection URL parsers and the chunk/plan codecs for $((fuzz_seconds / 2))s each"
   if { CC=clang meson setup --wipe build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
          -Dc_args=-fsanitize=fuzzer-no-link -Db_lundef=false -Dpg_versions=15 >/dev/null 2>&1 ||
        CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
          -Dc_args=-fsanitize=fuzzer-no-link -Db_lundef=false -Dpg_versions=15; } &&
-     ninja -C build-fuzz tests/fuzz/fuzz_decoder tests/ingest/fuzz_ingest tests/fuzz/fuzz_chunk; then
-    for target in decoder ingest chunk; do
+     ninja -C build-fuzz tests/fuzz/fuzz_decoder tests/ingest/fuzz_ingest \
+       tests/fuzz/fuzz_batch tests/fuzz/fuzz_conf tests/fuzz/fuzz_url tests/fuzz/fuzz_chunk; then
+    for target in decoder ingest batch conf url chunk; do
       secs=$fuzz_seconds; [ $target != decoder ] && secs=$((fuzz_seconds / 2))
       if tests/fuzz/run-fuzz.sh build-fuzz "$secs" $target; then
         passed=$((passed + 1))

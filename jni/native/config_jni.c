@@ -4,6 +4,7 @@
 
 #include "io_pgcdc_jni_ConnectorConfig.h"
 #include "pj.h"
+#include "pgcdc/secret.h"
 
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_ConnectorConfig_nCreate(JNIEnv *env, jclass cls)
 {
@@ -24,9 +25,7 @@ JNIEXPORT void JNICALL Java_io_pgcdc_jni_ConnectorConfig_nSet(JNIEnv *env, jclas
         pgcdc_error err;
         pj_ok(env, pgcdc_connector_config_set(c, n, v, &err), &err);
     }
-    if (v) /* may be a password */
-        memset(v, 0, strlen(v));
-    free(v);
+    pgcdc_secret_free(v); /* may be a password */
     free(n);
 }
 

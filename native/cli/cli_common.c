@@ -54,6 +54,7 @@ int cli_load_into(const cli_options *o, conf_file *cf, bool source_only, cli_set
         fprintf(stderr, "pgcdc: %s\n", err.message);
         return 2;
     }
+    conf_file_warn_if_exposed(cf, stderr);
     for (int i = 0; i < cf->nparams; i++) {
         const conf_param *p = &cf->params[i];
         if ((source_only && p->section != CONF_SOURCE) || !p->value)

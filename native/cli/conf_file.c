@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "pgcdc/secret.h"
 #include "pgcdc/source.h"
 #include "pgcdc/suggest.h"
 
@@ -79,29 +82,76 @@ static conf_param *add(conf_file *cf, conf_section s, const char *name)
     p = &cf->params[cf->nparams++];
     memset(p, 0, sizeof *p);
     p->section = s;
-    p->name = strdup(name);
+    if (!(p->name = strdup(name))) {
+        cf->nparams--;
+        return NULL;
+    }
     return p;
 }
 
-static void set_value(conf_param *p, const char *value)
+static bool set_value(conf_param *p, const char *value)
 {
-    free(p->value);
+    pgcdc_secret_free(p->value);
     p->value = value && *value ? strdup(value) : NULL;
+    return p->value || !value || !*value;
 }
 
-pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
+/* Parameters whose value is itself a secret. */
+static const char *const secret_names[] = {
+    PGCDC_P_PASSWORD, "Destination Password", "Snowflake Private Key", "Snowflake Private Key Password",
+};
+
+/* True if a URL holds a password (jdbc:...?password=, postgresql://u:pw@...,
+ * password=... in a keyword string), read by the URL parser itself. */
+static bool url_holds_password(const char *url)
+{
+    pgcdc_source_config tmp;
+    pgcdc_source_config_init(&tmp);
+    bool has = pgcdc_source_config_set(&tmp, PGCDC_P_CONNECTION_URL, url, NULL) == PGCDC_OK &&
+               (pgcdc_source_config_get(&tmp, "password") || pgcdc_source_config_get(&tmp, "sslpassword"));
+    pgcdc_source_config_free(&tmp);
+    return has;
+}
+
+/* Whether the parameters read so far (the file's, before the environment
+ * overrides any) hold a password or key. */
+static bool holds_secret(const conf_file *cf)
+{
+    for (int i = 0; i < cf->nparams; i++) {
+        const conf_param *p = &cf->params[i];
+        if (!p->value)
+            continue;
+        for (size_t k = 0; k < sizeof secret_names / sizeof *secret_names; k++)
+            if (strcmp(p->name, secret_names[k]) == 0)
+                return true;
+        if ((strcmp(p->name, PGCDC_P_CONNECTION_URL) == 0 || strcmp(p->name, "Destination Connection URL") == 0) &&
+            url_holds_password(p->value))
+            return true;
+    }
+    return false;
+}
+
+pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error *err)
 {
     memset(out, 0, sizeof *out);
-    out->path = strdup(path);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return pgcdc_error_set(err, PGCDC_EINVAL, "cannot open configuration file %s: %s", path, strerror(errno));
+    if (!(out->path = strdup(path)))
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     char line[8192];
     int lineno = 0;
     int section = -1;
     pgcdc_code rc = PGCDC_OK;
+    long before = ftell(f), after;
     while (rc == PGCDC_OK && fgets(line, sizeof line, f)) {
         lineno++;
+        /* a NUL byte ends the string early: say so rather than "line too long"
+         * (ftell fails on a pipe: then no such check) */
+        after = ftell(f);
+        if (before >= 0 && after >= 0 && (size_t)(after - before) != strlen(line)) {
+            rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: the line holds a NUL byte; is this a text file?", path,
+                                 lineno);
+            break;
+        }
+        before = after;
         if (!strchr(line, '\n') && !feof(f)) {
             rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s:%d: line longer than %zu characters", path, lineno,
                                  sizeof line - 2);
@@ -162,16 +212,15 @@ pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
             break;
         }
         conf_param *p = add(out, (conf_section)section, name);
-        if (!p)
+        if (!p || !set_value(p, value))
             rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
-        else {
-            set_value(p, value);
+        else
             p->line = lineno;
-        }
     }
-    fclose(f);
+    pgcdc_secret_wipe(line, sizeof line); /* the last line read may hold a password */
     if (rc)
         return rc;
+    out->holds_secret = holds_secret(out);
 
     /* The environment overrides the file (secrets need not be in it). */
     for (int s = 0; s < CONF_NSECTIONS; s++) {
@@ -184,20 +233,36 @@ pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
             if (!v)
                 continue;
             conf_param *p = find(out, (conf_section)s, names[i]);
-            if (!p && !(p = add(out, (conf_section)s, names[i])))
+            if ((!p && !(p = add(out, (conf_section)s, names[i]))) || !set_value(p, v))
                 return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
-            set_value(p, v);
             p->line = 0;
         }
     }
     return PGCDC_OK;
 }
 
+pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        out->path = strdup(path);
+        return pgcdc_error_set(err, PGCDC_EINVAL, "cannot open configuration file %s: %s", path, strerror(errno));
+    }
+    struct stat st;
+    bool have_mode = fstat(fileno(f), &st) == 0;
+    pgcdc_code rc = conf_file_read(f, path, out, err);
+    fclose(f);
+    if (have_mode)
+        out->mode = st.st_mode & 07777;
+    return rc;
+}
+
 void conf_file_free(conf_file *cf)
 {
     for (int i = 0; i < cf->nparams; i++) {
         free(cf->params[i].name);
-        free(cf->params[i].value);
+        pgcdc_secret_free(cf->params[i].value); /* any value may be a password, a key or a URL holding one */
     }
     free(cf->params);
     free(cf->path);
@@ -208,4 +273,18 @@ const char *conf_get(const conf_file *cf, conf_section section, const char *name
 {
     conf_param *p = find(cf, section, name);
     return p ? p->value : NULL;
+}
+
+void conf_file_warn_if_exposed(const conf_file *cf, FILE *out)
+{
+    if (!(cf->mode & (S_IRGRP | S_IROTH)) || !cf->holds_secret)
+        return;
+    /* as ssh does for a private key, but a warning: refusing would break
+     * setups that work today */
+    fprintf(out, "pgcdc: warning: permissions %04o for configuration file %s are too open: it holds a password or "
+                 "key and is readable by %s; run: chmod 600 %s (or set the secret in the environment instead, e.g. "
+                 "PGCDC_POSTGRESQL_PASSWORD)\n",
+            cf->mode, cf->path, (cf->mode & S_IRGRP) && (cf->mode & S_IROTH) ? "group and others"
+                                : cf->mode & S_IRGRP ? "its group" : "others",
+            cf->path);
 }

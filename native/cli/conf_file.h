@@ -14,7 +14,9 @@
 #ifndef PGCDC_CLI_CONF_FILE_H
 #define PGCDC_CLI_CONF_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "pgcdc/error.h"
 
@@ -34,6 +36,9 @@ typedef struct conf_param {
 
 typedef struct conf_file {
     char *path;
+    unsigned mode;     /* the file's permission bits (0 when unknown) */
+    bool holds_secret; /* the file itself (not the environment) sets a password or key: a password
+                        * parameter, a private key, or a connection URL holding a password */
     int nparams;
     conf_param *params;
 } conf_file;
@@ -43,7 +48,15 @@ extern const char *const conf_section_names[CONF_NSECTIONS];
 /* Reads and checks a file: unknown sections and parameter names are errors
  * that name the line and suggest the closest known name. */
 pgcdc_code conf_file_load(const char *path, conf_file *out, pgcdc_error *err);
+/* The same from an open stream; path only names it in messages (the fuzz
+ * target reads from memory). */
+pgcdc_code conf_file_read(FILE *f, const char *path, conf_file *out, pgcdc_error *err);
+/* Frees everything, wiping every value first (pgcdc/secret.h). */
 void conf_file_free(conf_file *cf);
+
+/* Writes a warning to out when the file holds a secret and is readable by its
+ * group or others: it names the file, its mode and the chmod to run. */
+void conf_file_warn_if_exposed(const conf_file *cf, FILE *out);
 
 /* The value of a parameter, or NULL if not set. */
 const char *conf_get(const conf_file *cf, conf_section section, const char *name);

@@ -1,7 +1,9 @@
 /* main.c - the pgcdc command-line tool. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 
@@ -69,6 +71,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    /* Every command reads the configuration, which holds passwords: no core
+     * dump, no ptrace attach or /proc/PID/mem and environ reads by other
+     * processes of the same user. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        fprintf(stderr, "pgcdc: warning: cannot make the process non-dumpable: %s\n", strerror(errno));
     cli_install_logging();
     if (!strcmp(cmd, "check"))
         return cmd_check(&o);

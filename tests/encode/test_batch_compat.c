@@ -463,6 +463,19 @@ static void test_malformed(void)
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         CHECK_INT(pgcdc_batch_decode((const uint8_t *)texts[i], strlen(texts[i]), &b, &err), PGCDC_EINVAL);
 
+    /* A field numbered 0 (its tag spelt 0x80 0x00, which protobuf-c keeps as
+     * an unknown field) is refused at any depth: re-encoded by the destination
+     * filter it would no longer decode (found by fuzz_batch). */
+    static const unsigned char zero_top[] = {0x08, 0x01, 0x80, 0x00, 0x01};
+    static const unsigned char zero_nested[] = {0x08, 0x01, 0x22, 0x07, 0x12, 0x05, 0x08, 0x05, 0x80, 0x00, 0x01};
+    static const unsigned char nested_ok[] = {0x08, 0x01, 0x22, 0x04, 0x12, 0x02, 0x08, 0x05};
+    CHECK_INT(pgcdc_batch_decode(zero_top, sizeof zero_top, &b, &err), PGCDC_EINVAL);
+    CHECK_CONTAINS(err.message, "field numbered 0");
+    CHECK_INT(pgcdc_batch_decode(zero_nested, sizeof zero_nested, &b, &err), PGCDC_EINVAL);
+    CHECK_CONTAINS(err.message, "field numbered 0");
+    CHECK_INT(pgcdc_batch_decode(nested_ok, sizeof nested_ok, &b, &err), PGCDC_OK);
+    pgcdc_batch_free(b);
+
     /* corrupted: flip bytes of a good batch; any answer but a crash */
     pgcdc_buf bad = PGCDC_BUF_INIT;
     for (int i = 0; i < 3000; i++) {

@@ -48,6 +48,15 @@ int main(void)
     CHECK_INT(set(&c, "Merge Task Schedule CRON", "*/5 * * * *", &e), PGCDC_EINVAL);
     CHECK_CONTAINS(e.message, "Merge Task Schedule CRON");
     CHECK_STR(c.merge_cron, "0 0/15 * * * ?");
+    /* a schedule that never fires would let the journals grow without bound */
+    CHECK_INT(set(&c, "Merge Task Schedule CRON", "0 0 0 30 2 ?", &e), PGCDC_EINVAL);
+    CHECK_CONTAINS(e.message, "Merge Task Schedule CRON: cron expression \"0 0 0 30 2 ?\" never fires");
+    CHECK_INT(set(&c, "Merge Task Schedule CRON", "0 0 0 1 1 ? 2020-2022", &e), PGCDC_EINVAL);
+    CHECK_CONTAINS(e.message, "Merge Task Schedule CRON: cron expression \"0 0 0 1 1 ? 2020-2022\" never fires "
+                              "again");
+    CHECK_STR(c.merge_cron, "0 0/15 * * * ?");
+    CHECK_INT(set(&c, "Merge Task Schedule CRON", "0 0 0 1 1 ? 2020-2099", &e), PGCDC_OK);
+    CHECK_INT(set(&c, "Merge Task Schedule CRON", "0 0/15 * * * ?", &e), PGCDC_OK);
 
     CHECK_INT(set(&c, "Column Filter JSON", "[{\"schema\": \"app\", \"tabel\": \"x\"}]", &e), PGCDC_EINVAL);
     CHECK_CONTAINS(e.message, "Column Filter JSON");

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "connector_internal.h"
+#include "pgcdc/secret.h"
 
 void pgcdc_connector_config_free(pgcdc_connector_config *cfg)
 {
@@ -15,9 +16,7 @@ void pgcdc_connector_config_free(pgcdc_connector_config *cfg)
     pgcdc_pipeline_config_free(&cfg->pl);
     for (size_t i = 0; i < cfg->n; i++) {
         free(cfg->names[i]);
-        if (cfg->values[i]) /* may be a password: do not leave it in freed memory */
-            memset(cfg->values[i], 0, strlen(cfg->values[i]));
-        free(cfg->values[i]);
+        pgcdc_secret_free(cfg->values[i]); /* may be a password: do not leave it in freed memory */
     }
     free(cfg->names);
     free(cfg->values);
@@ -39,8 +38,7 @@ static void forget(pgcdc_connector_config *cfg, const char *name)
         if (strcasecmp(cfg->names[i], name) != 0)
             continue;
         free(cfg->names[i]);
-        memset(cfg->values[i], 0, strlen(cfg->values[i]));
-        free(cfg->values[i]);
+        pgcdc_secret_free(cfg->values[i]);
         memmove(&cfg->names[i], &cfg->names[i + 1], (cfg->n - i - 1) * sizeof *cfg->names);
         memmove(&cfg->values[i], &cfg->values[i + 1], (cfg->n - i - 1) * sizeof *cfg->values);
         cfg->n--;

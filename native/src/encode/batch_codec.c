@@ -3,6 +3,7 @@
 #include "batch_internal.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,40 @@ static int peek_format_version(const uint8_t *p, size_t len, uint64_t *version)
     return 0;
 }
 
+/* Whether m or a message inside it holds a field numbered 0. No protobuf
+ * writer makes one; protobuf-c keeps one as an unknown field when its tag is
+ * spelt as a non-minimal varint (0x80 0x00), but writes it back in one byte,
+ * which protobuf-c then refuses: such a batch would decode here and fail
+ * after the destination filter re-encoded it. Found by fuzz_batch. The walk
+ * is bounded by the schema's nesting (a Value is four messages deep). */
+static bool has_field_zero(const ProtobufCMessage *m)
+{
+    for (unsigned i = 0; i < m->n_unknown_fields; i++)
+        if (m->unknown_fields[i].tag == 0)
+            return true;
+    const ProtobufCMessageDescriptor *desc = m->descriptor;
+    const char *base = (const char *)m;
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &desc->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            ProtobufCMessage *const *items = *(ProtobufCMessage *const *const *)(base + f->offset);
+            for (size_t k = 0; k < n; k++)
+                if (items[k] && has_field_zero(items[k]))
+                    return true;
+            continue;
+        }
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue; /* another member of the oneof is set */
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
+        if (sub && has_field_zero(sub))
+            return true;
+    }
+    return false;
+}
+
 void pgcdc_batch_free(pgcdc_batch *batch)
 {
     if (!batch)
@@ -204,6 +239,7 @@ pgcdc_code pgcdc_batch_decode(const uint8_t *data, size_t len, pgcdc_batch **out
 
     /* A batch of a newer format is refused as such, whether or not its layout
      * still parses as this one. */
+    bool field_zero = d->msg && has_field_zero(&d->msg->base);
     uint64_t version = d->msg ? d->msg->format_version : 0, peeked;
     bool well_formed = d->msg != NULL;
     if (!d->msg && peek_format_version(data, len, &peeked) == 0) {
@@ -218,11 +254,12 @@ pgcdc_code pgcdc_batch_decode(const uint8_t *data, size_t len, pgcdc_batch **out
                              "change batch format version %" PRIu64 " is newer than this pgcdc reads (up to %u): "
                              "upgrade pgcdc (the library, CLI or NiFi NAR that reads these batches)",
                              version, PGCDC_BATCH_FORMAT_VERSION);
-    else if (!d->msg)
+    else if (!d->msg || field_zero)
         rc = pgcdc_error_set(err, PGCDC_EINVAL,
                              "malformed change batch (%zu bytes): %s; the data is truncated or corrupted, or is "
                              "not a pgcdc change batch",
-                             len, well_formed ? "its records do not parse" : "not protobuf");
+                             len, field_zero ? "it holds a field numbered 0"
+                                  : well_formed ? "its records do not parse" : "not protobuf");
     else if (version == 0)
         rc = pgcdc_error_set(err, PGCDC_EINVAL,
                              "not a pgcdc change batch (%zu bytes): it has no format_version; the data is empty or "

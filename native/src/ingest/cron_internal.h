@@ -37,4 +37,8 @@ struct pgcdc_cron {
     bool continuous;
 };
 
+/* Whether any date in the expression's years satisfies its day and month
+ * fields (cron_next.c); the parser refuses an expression that never fires. */
+bool cron_fires_ever(const struct pgcdc_cron *c);
+
 #endif

@@ -169,3 +169,17 @@ pgcdc_code pgcdc_cron_next(const pgcdc_cron *c, int64_t after, int64_t *next)
     }
     return PGCDC_ENOTFOUND;
 }
+
+/* Whether the expression fires at all. The time of day always matches (every
+ * field holds at least one value), so this asks whether some date satisfies
+ * day-of-month / day-of-week, month and year together. Without a year field
+ * the Gregorian calendar, weekdays included, repeats every 400 years (146097
+ * days, a whole number of weeks), and pgcdc_cron_next searches 401 years: if
+ * it finds nothing after 2000-01-01 nothing ever matches (30 FEB, the 5th
+ * Monday of February...). With a year field it searches every listed year up
+ * to CRON_MAX_YEAR (29 FEB in years without a leap year...). */
+bool cron_fires_ever(const pgcdc_cron *c)
+{
+    int64_t from = c->any_year ? 2000 : CRON_MIN_YEAR, next;
+    return pgcdc_cron_next(c, days_from_civil(from, 1, 1) * 86400 - 1, &next) == PGCDC_OK;
+}

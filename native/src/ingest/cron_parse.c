@@ -388,6 +388,14 @@ pgcdc_code pgcdc_cron_parse(const char *expr, pgcdc_cron **out, pgcdc_error *err
     if (!c)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory parsing a cron expression");
     pgcdc_code rc = parse_fields(&p, fld, nf, c);
+    if (rc == PGCDC_OK && !cron_fires_ever(c))
+        /* Quartz refuses to schedule such a trigger; a merge schedule that
+         * never fires would let the journals grow without bound */
+        rc = pgcdc_error_set(err, PGCDC_EINVAL,
+                             "cron expression \"%.200s\" never fires: no date matches its day-of-month, month, "
+                             "day-of-week and year fields together (such as 30 FEB, 31 APR, or 29 FEB in years "
+                             "without a leap year); e.g. \"0 0 0 L 2 ?\" fires on the last day of February",
+                             p.expr);
     if (rc != PGCDC_OK) {
         free(c);
         return rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "pgcdc/cron.h"
 #include "pgcdc/pipeline.h"
@@ -152,6 +153,13 @@ pgcdc_code pgcdc_pipeline_config_set(pgcdc_pipeline_config *cfg, const char *nam
         if (!blank(value)) {
             pgcdc_cron *c = NULL;
             pgcdc_code rc = pgcdc_cron_parse(value, &c, err);
+            int64_t next;
+            /* the parser refuses what never fires; a year field may also
+             * lie wholly in the past */
+            if (rc == PGCDC_OK && pgcdc_cron_next(c, (int64_t)time(NULL), &next) == PGCDC_ENOTFOUND)
+                rc = pgcdc_error_set(err, PGCDC_EINVAL, "cron expression \"%.200s\" never fires again: its last "
+                                     "fire time is in the past (see its year field), so the journals would never "
+                                     "be merged; e.g. \"0 0/15 * * * ?\" merges every 15 minutes", value);
             pgcdc_cron_free(c);
             if (rc != PGCDC_OK)
                 return pgcdc_error_prefix(err, "%s", PGCDC_P_MERGE_CRON);

@@ -17,6 +17,7 @@
  * (some of libpq's URI errors quote the whole URI).
  */
 #include "pgcdc/source.h"
+#include "pgcdc/secret.h"
 #include "pgcdc/suggest.h"
 #include "pgcdc/log.h"
 
@@ -149,7 +150,7 @@ static void kv_free(kvlist *l)
 {
     for (int i = 0; i < l->n; i++) {
         free(l->k[i]);
-        free(l->v[i]);
+        pgcdc_secret_free(l->v[i]); /* a value may be a password */
     }
     l->n = 0;
 }
@@ -170,19 +171,19 @@ static pgcdc_code kv_put(kvlist *l, const char *key, const char *val, pgcdc_erro
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory while reading %s", P_URL);
     for (int i = 0; i < l->n; i++) {
         if (strcmp(l->k[i], key) == 0) {
-            free(l->v[i]);
+            pgcdc_secret_free(l->v[i]);
             l->v[i] = v;
             return PGCDC_OK;
         }
     }
     if (l->n == PGCDC_MAX_CONN_PARAMS) {
-        free(v);
+        pgcdc_secret_free(v);
         return pgcdc_error_set(err, PGCDC_EINVAL, "%s sets more than %d connection options; remove some",
                                P_URL, PGCDC_MAX_CONN_PARAMS);
     }
     char *k = strdup(key);
     if (!k) {
-        free(v);
+        pgcdc_secret_free(v);
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory while reading %s", P_URL);
     }
     l->k[l->n] = k;
@@ -218,7 +219,7 @@ static void secrets_add(secrets *sec, const char *s, size_t n)
 static void secrets_free(secrets *sec)
 {
     for (int i = 0; i < sec->n; i++)
-        free(sec->s[i]);
+        pgcdc_secret_free(sec->s[i]);
     sec->n = 0;
 }
 
@@ -917,7 +918,7 @@ static pgcdc_code rebuild(pgcdc_source_config *cfg, const char *url, bool quiet,
     }
     for (int i = 0; i < cfg->nparams; i++) {
         free(cfg->keys[i]);
-        free(cfg->values[i]);
+        pgcdc_secret_free(cfg->values[i]); /* a value may be a password */
         cfg->keys[i] = cfg->values[i] = NULL;
     }
     cfg->nparams = l.n;
@@ -1033,19 +1034,17 @@ void pgcdc_source_config_free(pgcdc_source_config *cfg)
 {
     if (!cfg)
         return;
+    /* secrets are wiped, not just freed: a value may be a password, the URL
+     * may hold one */
     for (int i = 0; i < cfg->nparams; i++) {
         free(cfg->keys[i]);
-        free(cfg->values[i]);
+        pgcdc_secret_free(cfg->values[i]);
     }
     free(cfg->username);
-    if (cfg->password) /* do not leave the secret in freed memory */
-        explicit_bzero(cfg->password, strlen(cfg->password));
-    free(cfg->password);
+    pgcdc_secret_free(cfg->password);
     free(cfg->publication);
     free(cfg->slot_name);
-    if (cfg->url)
-        explicit_bzero(cfg->url, strlen(cfg->url));
-    free(cfg->url);
+    pgcdc_secret_free(cfg->url);
     free(cfg->ssl_mode);
     free(cfg->ssl_root_cert);
     remove_root_cert_tmp(cfg);
@@ -1089,9 +1088,14 @@ static pgcdc_code set_param(pgcdc_source_config *cfg, const char *pname, const c
     if (strcmp(pname, PGCDC_P_CONNECTION_URL) == 0) {
         if ((rc = rebuild(cfg, val, false, err)) != PGCDC_OK)
             return rc;
-        if (cfg->url)
-            explicit_bzero(cfg->url, strlen(cfg->url));
-        return set_string(&cfg->url, val, err);
+        char *old = cfg->url;
+        cfg->url = NULL;
+        if ((rc = set_string(&cfg->url, val, err)) != PGCDC_OK) {
+            cfg->url = old;
+            return rc;
+        }
+        pgcdc_secret_free(old);
+        return PGCDC_OK;
     }
     if (strcmp(pname, PGCDC_P_USERNAME) == 0)
         return set_string(&cfg->username, val, err);
@@ -1176,9 +1180,7 @@ pgcdc_code pgcdc_source_config_set(pgcdc_source_config *cfg, const char *name, c
         if (value && !copy) {
             rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
         } else {
-            if (cfg->password) /* do not leave the old secret in freed memory */
-                explicit_bzero(cfg->password, strlen(cfg->password));
-            free(cfg->password);
+            pgcdc_secret_free(cfg->password); /* do not leave the old secret in freed memory */
             cfg->password = copy;
             rc = PGCDC_OK;
         }
@@ -1190,8 +1192,9 @@ pgcdc_code pgcdc_source_config_set(pgcdc_source_config *cfg, const char *name, c
             rc = set_param(cfg, pname, val && val[0] ? val : NULL, err);
         }
         if (val && strcmp(pname, PGCDC_P_CONNECTION_URL) == 0)
-            explicit_bzero(val, strlen(val));
-        free(val);
+            pgcdc_secret_free(val);
+        else
+            free(val);
     }
     if (rc != PGCDC_OK && err) {
         secrets sec = {0};

@@ -25,6 +25,7 @@
 #include "pgcdc/crashpoint.h"
 #include "pgcdc/slot.h"
 #include "pgcdc/log.h"
+#include "pgcdc/secret.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -124,27 +125,14 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static void free_secret(char *s)
-{
-    if (s) {
-        /* volatile: keep the compiler from dropping the wipe before free. */
-        for (volatile char *p = s; *p; p++)
-            *p = 0;
-        free(s);
-    }
-}
-
 static void cfg_free(pgcdc_source_config *c)
 {
     for (int i = 0; i < c->nparams; i++) {
-        if (c->keys[i] && strcmp(c->keys[i], "password") == 0)
-            free_secret(c->values[i]);
-        else
-            free(c->values[i]);
+        pgcdc_secret_free(c->values[i]); /* password, sslpassword... */
         free(c->keys[i]);
     }
     free(c->username);
-    free_secret(c->password);
+    pgcdc_secret_free(c->password);
     free(c->publication);
     free(c->slot_name);
     memset(c, 0, sizeof *c);
