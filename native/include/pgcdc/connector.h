@@ -36,7 +36,9 @@
  *
  * Every object is for one thread at a time; pgcdc_snapshot_fetch_chunk may
  * run on many threads at once. Tables are named "schema.table" (catalog
- * names, no quoting). */
+ * names, no quoting), or "a"."b.c" - each part in double quotes, '"'
+ * doubled - when a part holds a dot or a double quote: the tables' names in
+ * the state, the status and the failed-table lists are written that way. */
 #ifndef PGCDC_CONNECTOR_H
 #define PGCDC_CONNECTOR_H
 

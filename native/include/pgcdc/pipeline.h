@@ -122,7 +122,7 @@ pgcdc_code pgcdc_pipeline_run(const pgcdc_pipeline_config *cfg, const pgcdc_pipe
                               pgcdc_pipeline_result *result, pgcdc_error *err);
 
 typedef struct pgcdc_pipeline_table_status {
-    char table[200];           /* schema.table (source names) */
+    char table[264];           /* schema.table (source names; "a"."b.c" when a part has a dot or a quote) */
     char state[32];            /* NEW, SNAPSHOT_REPLICATION, INCREMENTAL_REPLICATION, FAILED */
     int64_t rows_snapshotted;
     pgcdc_lsn merged_lsn;      /* 0: nothing merged */

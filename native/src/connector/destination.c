@@ -159,7 +159,7 @@ pgcdc_code cn_entry(pgcdc_destination *d, const char *schema, const char *name, 
     pl_table *t = &ct->t;
     snprintf(t->schema, sizeof t->schema, "%s", schema);
     snprintf(t->name, sizeof t->name, "%s", name);
-    snprintf(t->key, sizeof t->key, "%s.%s", schema, name);
+    pl_table_key(schema, name, t->key);
     snprintf(t->state, sizeof t->state, "%s", PL_NEW);
     t->snap_index = -1;
     d->t[d->n++] = ct;

@@ -111,7 +111,7 @@ pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
         }
         snprintf(t->schema, sizeof t->schema, "%s", set.tables[i].schema);
         snprintf(t->name, sizeof t->name, "%s", set.tables[i].table);
-        snprintf(t->key, sizeof t->key, "%s.%s", t->schema, t->name);
+        pl_table_key(t->schema, t->name, t->key);
         pgcdc_log(PGCDC_LOG_INFO, "table %s.%s is included now (it matches the table selection)", t->schema,
                   t->name);
         if ((rc = pl_state_load(x, t, err)) != PGCDC_OK)

@@ -23,9 +23,17 @@
 #define PL_INCREMENTAL "INCREMENTAL_REPLICATION"
 #define PL_FAILED      "FAILED"
 
+/* table_key.c: the key of a table's state rows, status and connector name -
+ * app.orders, or "a"."b.c" when a part has a dot or a double quote. */
+#define PL_KEY_MAX 264
+void pl_table_key(const char *schema, const char *table, char out[PL_KEY_MAX]);
+/* Either form back into catalog names (the plain one splits at the first
+ * dot); PGCDC_EINVAL names the string. */
+pgcdc_code pl_table_key_parse(const char *key, char schema[64], char table[64], pgcdc_error *err);
+
 typedef struct pl_table {
     char schema[64], name[64];   /* source catalog names */
-    char key[160];               /* state row key: schema.table */
+    char key[PL_KEY_MAX];        /* state row key (pl_table_key) */
     char state[32];              /* current lifecycle state */
     char message[512];           /* why it failed */
     bool had_row;                /* a state row exists in the destination */
@@ -115,6 +123,11 @@ pgcdc_code pl_sql_error(PGconn *c, const PGresult *r, const char *side, const ch
 pgcdc_code pl_query(PGconn *c, const char *sql, int n, const char *const *vals, PGresult **out, pgcdc_error *err);
 pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err);
 pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* state_migrate.c: the state tables of earlier versions (keyed by the
+ * unquoted schema.table) brought to the (schema, table) key; called by
+ * pl_state_setup, and by pl_state_load for a table with no row yet. */
+pgcdc_code pl_state_migrate(pl_ctx *x, pgcdc_error *err);
+pgcdc_code pl_state_claim_legacy(pl_ctx *x, pl_table *t, bool *claimed, pgcdc_error *err);
 /* Writes the table's state row (inside the caller's transaction if any). */
 pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err);
 /* Logs the transition and sets t->state (after the commit). */

@@ -35,7 +35,7 @@ static pgcdc_code setup_tables(pl_ctx *x, pgcdc_error *err)
         pl_table *t = &x->tables[i];
         snprintf(t->schema, sizeof t->schema, "%s", set.tables[i].schema);
         snprintf(t->name, sizeof t->name, "%s", set.tables[i].table);
-        snprintf(t->key, sizeof t->key, "%s.%s", t->schema, t->name);
+        pl_table_key(t->schema, t->name, t->key);
         t->snap_index = -1;
         rc = pl_state_load(x, t, err);
     }

@@ -101,6 +101,8 @@ pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err)
     if (rc == PGCDC_OK)
         rc = pl_exec(x->dst, sql.data, err);
     pgcdc_buf_free(&sql);
+    if (rc == PGCDC_OK)
+        rc = pl_state_migrate(x, err); /* state_migrate.c: the (schema, table) columns */
     return rc;
 }
 
@@ -173,7 +175,7 @@ pgcdc_code pl_columns_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *err
     return rc;
 }
 
-pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
+static pgcdc_code state_read(pl_ctx *x, pl_table *t, pgcdc_error *err)
 {
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql, "SELECT \"state\", \"rows_snapshotted\", \"journal_epoch\", \"journal_n\", "
@@ -200,25 +202,37 @@ pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
     return PGCDC_OK;
 }
 
+pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    pgcdc_code rc = state_read(x, t, err);
+    bool claimed = false;
+    /* a row of the old layout under this table's unquoted name (state_migrate.c) */
+    if (rc == PGCDC_OK && !t->had_row && (rc = pl_state_claim_legacy(x, t, &claimed, err)) == PGCDC_OK && claimed)
+        rc = state_read(x, t, err);
+    return rc;
+}
+
 pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err)
 {
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql,
                      "INSERT INTO %s (\"table_name\", \"state\", \"rows_snapshotted\", \"journal_epoch\", "
-                     "\"journal_n\", \"message\", \"updated_at\") VALUES ($1, $2, CAST($3 AS bigint), "
-                     "CAST($4 AS bigint), CAST($5 AS integer), NULLIF($6, ''), now() AT TIME ZONE 'UTC') "
+                     "\"journal_n\", \"message\", \"updated_at\", \"source_schema\", \"source_table\") "
+                     "VALUES ($1, $2, CAST($3 AS bigint), CAST($4 AS bigint), CAST($5 AS integer), NULLIF($6, ''), "
+                     "now() AT TIME ZONE 'UTC', $7, $8) "
                      "ON CONFLICT (\"table_name\") DO UPDATE SET \"state\" = EXCLUDED.\"state\", "
                      "\"rows_snapshotted\" = EXCLUDED.\"rows_snapshotted\", "
                      "\"journal_epoch\" = EXCLUDED.\"journal_epoch\", \"journal_n\" = EXCLUDED.\"journal_n\", "
-                     "\"message\" = EXCLUDED.\"message\", \"updated_at\" = EXCLUDED.\"updated_at\"",
+                     "\"message\" = EXCLUDED.\"message\", \"updated_at\" = EXCLUDED.\"updated_at\", "
+                     "\"source_schema\" = EXCLUDED.\"source_schema\", \"source_table\" = EXCLUDED.\"source_table\"",
                      x->table_state_q.data);
     char rows[32], epoch[32], n[16];
     snprintf(rows, sizeof rows, "%lld", (long long)t->rows_snapshotted);
     snprintf(epoch, sizeof epoch, "%lld", (long long)t->journal_epoch);
     snprintf(n, sizeof n, "%d", t->journal_n);
     const char *msg = strcmp(state, PL_FAILED) == 0 ? t->message : "";
-    const char *v[6] = {t->key, state, rows, epoch, n, msg};
-    pgcdc_code rc = pl_exec_params(x->dst, sql.data, 6, v, err);
+    const char *v[8] = {t->key, state, rows, epoch, n, msg, t->schema, t->name};
+    pgcdc_code rc = pl_exec_params(x->dst, sql.data, 8, v, err);
     pgcdc_buf_free(&sql);
     if (rc == PGCDC_OK)
         t->had_row = true;

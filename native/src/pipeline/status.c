@@ -26,12 +26,9 @@ static pgcdc_code query_error(PGconn *c, PGresult *r, const char *what, pgcdc_er
 /* The merged LSN of one table from its schema's _PGCDC_MERGE_STATE. */
 static pgcdc_lsn merged_lsn(PGconn *dst, const pgcdc_pipeline_config *cfg, const char *db, const char *schema_table)
 {
-    const char *dot = strchr(schema_table, '.');
-    if (!dot)
-        return 0;
     char schema[64], table[64];
-    snprintf(schema, sizeof schema, "%.*s", (int)(dot - schema_table), schema_table);
-    snprintf(table, sizeof table, "%s", dot + 1);
+    if (pl_table_key_parse(schema_table, schema, table, NULL) != PGCDC_OK)
+        return 0;
     pgcdc_buf ds = PGCDC_BUF_INIT, q = PGCDC_BUF_INIT, name = PGCDC_BUF_INIT, sql = PGCDC_BUF_INIT;
     pgcdc_lsn out = 0;
     if (pgcdc_pipeline_dest_schema(cfg->schema_pattern, db, schema, table, &ds, NULL) == PGCDC_OK &&
