@@ -22,6 +22,7 @@
 #define PL_SNAPSHOT    "SNAPSHOT_REPLICATION"
 #define PL_INCREMENTAL "INCREMENTAL_REPLICATION"
 #define PL_FAILED      "FAILED"
+#define PL_REMOVED     "REMOVED"        /* left the included set (rejoin.c) */
 
 /* table_key.c: the key of a table's state rows, status and connector name -
  * app.orders, or "a"."b.c" when a part has a dot or a double quote. */
@@ -35,7 +36,8 @@ typedef struct pl_table {
     char schema[64], name[64];   /* source catalog names */
     char key[PL_KEY_MAX];        /* state row key (pl_table_key) */
     char state[32];              /* current lifecycle state */
-    char message[512];           /* why it failed */
+    char message[512];           /* why it failed (or that it left the set) */
+    pgcdc_lsn left_lsn;          /* REMOVED, and SNAPSHOT_REPLICATION back from it: where it left */
     bool had_row;                /* a state row exists in the destination */
     int64_t rows_snapshotted;
     int64_t journal_epoch;
@@ -213,6 +215,19 @@ pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err);
 /* A new source connection inside the exported snapshot name (REPEATABLE
  * READ READ ONLY, imported); *out is set even on failure (caller closes). */
 pgcdc_code pl_snapshot_conn(pl_ctx *x, const char *name, PGconn **out, pgcdc_error *err);
+
+/* rejoin.c: tables leaving the included set and coming back */
+/* A replicating table no longer included: merged up to the durable
+ * position, REMOVED there, unregistered. */
+pgcdc_code pl_table_leave(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* At a run's start (x->tables the included ones): every replicating state
+ * row of a table not included becomes REMOVED at the durable position. */
+pgcdc_code pl_mark_left(pl_ctx *x, pgcdc_error *err);
+/* A REMOVED table included again: its destination table kept and brought
+ * to the current shape, a new journal generation, SNAPSHOT_REPLICATION and
+ * needs_snapshot (the snapshot's merge soft-deletes what the source lost). A
+ * table that cannot come back fails alone (PGCDC_OK returned). */
+pgcdc_code pl_table_rejoin(pl_ctx *x, pl_table *t, pgcdc_error *err);
 
 /* fixup.c: rows of a resumed snapshot moved into finished chunks with
  * unchanged TOAST values, read again under x->fix_snapshot. */

@@ -6,18 +6,23 @@
  * pl_table_key's: unchanged for a name without a dot or a double quote in
  * either part (the rows of such tables are taken as they are), quoted
  * otherwise. _PGCDC_TABLE_STATE also gets the pair itself, "source_schema"
- * and "source_table", for whoever reads it with SQL.
+ * and "source_table", for whoever reads it with SQL (and "left_lsn", where a
+ * REMOVED table left the included set: rejoin.c).
  *
  * A row of the old layout whose key cannot be split with certainty (it has
  * more than one dot, or a quote) keeps NULL in those columns until the table
- * it belongs to loads its state: the table whose unquoted name it is takes
- * it over (pl_state_claim_legacy) - its key and the keys of its rows in the
- * other state tables are rewritten to the new one, in one transaction. When
- * two included tables had shared it, the first to load takes it and the
- * other starts as a table this destination has not seen (logged). */
+ * it belongs to loads its state: the table whose unquoted name it is, and
+ * whose destination table exists (the other table of that name never
+ * created its own), takes it over (pl_state_claim_legacy) - its key and the
+ * keys of its rows in the other state tables are rewritten to the new one,
+ * in one transaction. When two included tables had shared it (both
+ * replicated), the first to load takes it and the other starts as a table
+ * this destination has not seen: its destination table is not reused, so it
+ * fails with the message that says so. */
 #include <stdio.h>
 #include <string.h>
 
+#include "pgcdc/connector.h"
 #include "pgcdc/log.h"
 #include "pipeline_internal.h"
 
@@ -29,7 +34,8 @@ pgcdc_code pl_state_migrate(pl_ctx *x, pgcdc_error *err)
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql,
                      "ALTER TABLE %s ADD COLUMN IF NOT EXISTS \"source_schema\" text, "
-                     "ADD COLUMN IF NOT EXISTS \"source_table\" text",
+                     "ADD COLUMN IF NOT EXISTS \"source_table\" text, "
+                     "ADD COLUMN IF NOT EXISTS \"left_lsn\" bigint",
                      x->table_state_q.data);
     pgcdc_code rc = pl_exec(x->dst, sql.data, err);
     /* one dot and no quote: the old key is the new one, and splits one way */
@@ -63,6 +69,28 @@ static pgcdc_code rekey(pl_ctx *x, const char *table, const char *legacy, const 
     return rc;
 }
 
+/* Does t's destination table (Destination Schema Pattern, t's name) exist?
+ * The table an old row belonged to created it; the other table reading
+ * the same unquoted name did not (unless both replicated, sharing the row). */
+static pgcdc_code dest_exists(pl_ctx *x, const pl_table *t, bool *exists, pgcdc_error *err)
+{
+    pgcdc_buf ds = PGCDC_BUF_INIT, q = PGCDC_BUF_INIT;
+    pgcdc_code rc = pgcdc_pipeline_dest_schema(x->cfg->schema_pattern, x->dbname, t->schema, t->name, &ds, err);
+    if (rc == PGCDC_OK && (pgcdc_ident_quote(&q, PGCDC_DIALECT_POSTGRES, x->cfg->ident_case, ds.data) != 0 ||
+                           pgcdc_buf_puts(&q, ".") != 0 ||
+                           pgcdc_ident_quote(&q, PGCDC_DIALECT_POSTGRES, x->cfg->ident_case, t->name) != 0))
+        rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    PGresult *r = NULL;
+    const char *v[1] = {q.data};
+    if (rc == PGCDC_OK)
+        rc = pl_query(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, v, &r, err);
+    *exists = rc == PGCDC_OK && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    pgcdc_buf_free(&ds);
+    pgcdc_buf_free(&q);
+    return rc;
+}
+
 pgcdc_code pl_state_claim_legacy(pl_ctx *x, pl_table *t, bool *claimed, pgcdc_error *err)
 {
     *claimed = false;
@@ -70,6 +98,10 @@ pgcdc_code pl_state_claim_legacy(pl_ctx *x, pl_table *t, bool *claimed, pgcdc_er
     snprintf(legacy, sizeof legacy, "%s.%s", t->schema, t->name);
     if (!strcmp(legacy, t->key))
         return PGCDC_OK; /* the same key in both layouts */
+    bool exists = false;
+    pgcdc_code drc = dest_exists(x, t, &exists, err);
+    if (drc != PGCDC_OK || !exists)
+        return drc; /* not the table that wrote the row */
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql,
                      "UPDATE %s SET \"table_name\" = $1, \"source_schema\" = $2, \"source_table\" = $3 "

@@ -84,8 +84,9 @@ pgcdc_code pgcdc_pipeline_status_read(const pgcdc_pipeline_config *cfg, pgcdc_pi
         goto out;
     }
     PQclear(r);
-    pgcdc_buf_printf(&sql, "SELECT \"table_name\", \"state\", \"rows_snapshotted\", coalesce(\"message\", '') "
-                     "FROM %s ORDER BY 1", reg);
+    /* left_lsn through to_jsonb: a destination pgcdc run has not upgraded yet lacks the column */
+    pgcdc_buf_printf(&sql, "SELECT \"table_name\", \"state\", \"rows_snapshotted\", coalesce(\"message\", ''), "
+                     "coalesce(to_jsonb(s) ->> 'left_lsn', '0') FROM %s s ORDER BY 1", reg);
     r = PQexec(dst, sql.data);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         rc = query_error(dst, r, "reading the table states", err);
@@ -103,6 +104,7 @@ pgcdc_code pgcdc_pipeline_status_read(const pgcdc_pipeline_config *cfg, pgcdc_pi
         snprintf(t->state, sizeof t->state, "%s", PQgetvalue(r, (int)i, 1));
         t->rows_snapshotted = strtoll(PQgetvalue(r, (int)i, 2), NULL, 10);
         snprintf(t->message, sizeof t->message, "%s", PQgetvalue(r, (int)i, 3));
+        t->left_lsn = (pgcdc_lsn)strtoull(PQgetvalue(r, (int)i, 4), NULL, 10);
     }
     PQclear(r);
     r = NULL;
