@@ -220,9 +220,10 @@ pgcdc_code pl_snapshot_conn(pl_ctx *x, const char *name, PGconn **out, pgcdc_err
 /* A replicating table no longer included: merged up to the durable
  * position, REMOVED there, unregistered. */
 pgcdc_code pl_table_leave(pl_ctx *x, pl_table *t, pgcdc_error *err);
-/* At a run's start (x->tables the included ones): every replicating state
- * row of a table not included becomes REMOVED at the durable position. */
-pgcdc_code pl_mark_left(pl_ctx *x, pgcdc_error *err);
+/* Every replicating state row of a table not in set (the included tables)
+ * becomes REMOVED at the durable position, its journal merged up to there
+ * when it can be: at a run's start, and when the connector lists tables. */
+pgcdc_code pl_mark_left(pl_ctx *x, const pgcdc_table_set *set, pgcdc_error *err);
 /* A REMOVED table included again: its destination table kept and brought
  * to the current shape, a new journal generation, SNAPSHOT_REPLICATION and
  * needs_snapshot (the snapshot's merge soft-deletes what the source lost). A

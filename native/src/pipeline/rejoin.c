@@ -65,7 +65,33 @@ pgcdc_code pl_table_leave(pl_ctx *x, pl_table *t, pgcdc_error *err)
     return PGCDC_OK;
 }
 
-pgcdc_code pl_mark_left(pl_ctx *x, pgcdc_error *err)
+/* One state row of a table that left: what its journal holds merged up to
+ * the durable position with the move to REMOVED (when its shape is known),
+ * else the state alone. */
+static pgcdc_code mark_one(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    t->left_lsn = x->durable;
+    removed_message(t);
+    bool found = false;
+    pgcdc_error e;
+    if (!strcmp(t->state, PL_INCREMENTAL) && x->durable != PGCDC_INVALID_LSN &&
+        pl_columns_load(x, t, &found, &e) == PGCDC_OK && found) {
+        pgcdc_code rc = pl_merge(x, t, (int64_t)x->durable - 1, INT64_MAX, PL_REMOVED, &e);
+        if (rc == PGCDC_OK || pl_ends_attempt(rc, &e)) {
+            if (rc != PGCDC_OK && err)
+                *err = e;
+            return rc;
+        }
+        pgcdc_log(PGCDC_LOG_WARN, "table %s.%s left the included set; its last changes could not be merged: %s",
+                  t->schema, t->name, e.message);
+    }
+    pgcdc_code rc = pl_state_write(x, t, PL_REMOVED, err);
+    if (rc == PGCDC_OK)
+        pl_state_changed(x, t, PL_REMOVED);
+    return rc;
+}
+
+pgcdc_code pl_mark_left(pl_ctx *x, const pgcdc_table_set *set, pgcdc_error *err)
 {
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql, "SELECT \"table_name\", \"state\", coalesce(\"source_schema\", ''), "
@@ -76,24 +102,19 @@ pgcdc_code pl_mark_left(pl_ctx *x, pgcdc_error *err)
     pgcdc_buf_free(&sql);
     for (int i = 0; rc == PGCDC_OK && i < PQntuples(r); i++) {
         const char *key = PQgetvalue(r, i, 0);
-        bool included = false;
-        for (size_t k = 0; k < x->ntables && !included; k++)
-            included = !strcmp(x->tables[k].key, key);
-        if (included)
-            continue;
         pl_table t;
         memset(&t, 0, sizeof t);
+        t.snap_index = -1;
         snprintf(t.key, sizeof t.key, "%s", key);
         snprintf(t.schema, sizeof t.schema, "%s", PQgetvalue(r, i, 2));
         snprintf(t.name, sizeof t.name, "%s", PQgetvalue(r, i, 3));
         if (!t.schema[0] && pl_table_key_parse(key, t.schema, t.name, NULL) != PGCDC_OK)
             continue; /* not a name pgcdc wrote */
-        if ((rc = pl_state_load(x, &t, err)) != PGCDC_OK)
-            break;
-        t.left_lsn = x->durable;
-        removed_message(&t);
-        if ((rc = pl_state_write(x, &t, PL_REMOVED, err)) == PGCDC_OK)
-            pl_state_changed(x, &t, PL_REMOVED);
+        if (pgcdc_table_set_find(set, t.schema, t.name))
+            continue;
+        if ((rc = pl_state_load(x, &t, err)) == PGCDC_OK)
+            rc = mark_one(x, &t, err);
+        pl_table_clear(&t);
     }
     PQclear(r);
     return rc;

@@ -39,10 +39,10 @@ static pgcdc_code setup_tables(pl_ctx *x, pgcdc_error *err)
         t->snap_index = -1;
         rc = pl_state_load(x, t, err);
     }
-    pgcdc_table_set_free(&set);
     /* replicating tables no longer included left at the durable position */
     if (rc == PGCDC_OK)
-        rc = pl_mark_left(x, err);
+        rc = pl_mark_left(x, &set, err);
+    pgcdc_table_set_free(&set);
     return rc;
 }
 
