@@ -136,6 +136,20 @@ static pgcdc_code dest_there(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error *
     return rc;
 }
 
+/* Is there a _PGCDC_SNAPSHOT_CHUNKS (snapstate.c) in this destination? */
+static pgcdc_code chunks_table(pl_ctx *x, bool *exists, pgcdc_error *err)
+{
+    pgcdc_buf q = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&q, "%s.\"_PGCDC_SNAPSHOT_CHUNKS\"", x->state_schema_q.data);
+    const char *v[1] = {q.data};
+    PGresult *r = NULL;
+    pgcdc_code rc = pl_query(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, v, &r, err);
+    *exists = rc == PGCDC_OK && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    pgcdc_buf_free(&q);
+    return rc;
+}
+
 static void free_shape(pl_table *nt)
 {
     free(nt->colnames);
@@ -225,7 +239,10 @@ pgcdc_code pl_table_rejoin(pl_ctx *x, pl_table *t, pgcdc_error *err)
             rc = pl_state_write(x, &nt, next, &e);
         if (rc == PGCDC_OK)
             rc = pl_columns_write(x, &nt, &e);
+        bool chunks = false; /* the runner's resumable chunks (the connector keeps none) */
         if (rc == PGCDC_OK)
+            rc = chunks_table(x, &chunks, &e);
+        if (rc == PGCDC_OK && chunks)
             rc = pl_snapstate_clear(x, &nt, &e); /* chunks of an earlier snapshot are not this one's */
         if (rc == PGCDC_OK)
             rc = pl_exec(x->dst, "COMMIT", &e);
