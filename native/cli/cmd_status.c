@@ -57,6 +57,8 @@ int cmd_status(const cli_options *o)
             printf(", \"rows_snapshotted\": %lld, \"last_merged_lsn\": \"%s\", \"message\": ",
                    (long long)t->rows_snapshotted, pgcdc_lsn_format(t->merged_lsn, a));
             json_str(t->message);
+            if (t->left_lsn)
+                printf(", \"left_lsn\": \"%s\"", pgcdc_lsn_format(t->left_lsn, a));
             printf("}");
         }
         printf("]}\n");

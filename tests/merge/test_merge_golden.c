@@ -171,6 +171,32 @@ static void schema_change_case(const char *name, const fx_def *a, const fx_def *
     pgcdc_buf_free(&out);
 }
 
+/* The re-snapshot merge (a table back in the included set: its snapshot
+ * merged into the destination table it already has, rows the snapshot no
+ * longer has soft-deleted) */
+static void resnapshot_case(const char *name, const fx_def *def, pgcdc_dialect d, int major)
+{
+    fx_table ft;
+    fx_table_init(&ft, def, d, major, CS);
+    pgcdc_sql_list l;
+    pgcdc_sql_list_init(&l);
+    pgcdc_buf out = PGCDC_BUF_INIT;
+    pgcdc_error err;
+    pgcdc_buf_printf(&out, "-- re-snapshot merge of %s, %s dialect%s\n", def->table, pgcdc_dialect_name(d),
+                     d == PG ? (major >= 15 ? " (PostgreSQL 15+: MERGE)" : " (PostgreSQL 10-14: ON CONFLICT)") : "");
+    pgcdc_code rc = pgcdc_merge_sql_resnapshot(&ft.t, &l, &err);
+    CHECK_MSG(rc == PGCDC_OK, "%s: %s", name, err.message);
+    CHECK_INT((int)l.n, PGCDC_MERGE_RESNAPSHOT_NSTATEMENTS);
+    pgcdc_buf_puts(&out, "-- statements: lock state, merge, soft-delete rows the snapshot lacks, advance state\n");
+    pgcdc_sql_list_script(&l, &out, &err);
+    char file[256];
+    snprintf(file, sizeof file, "%s.%s.sql", name, dialect_file(d));
+    if (rc == PGCDC_OK)
+        golden(file, out.data);
+    pgcdc_sql_list_free(&l);
+    pgcdc_buf_free(&out);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -197,7 +223,9 @@ int main(int argc, char **argv)
         schema_change_case("schema-change", &items1, &items2, d, CS);
         schema_change_case("schema-change-insensitive", &items1, &items2, d, CI);
         schema_change_case("schema-change-long-names", &long1, &long2, d, CS);
+        resnapshot_case("resnapshot-composite-key", &fx_order_lines, d, 17);
     }
+    resnapshot_case("pg13-resnapshot-composite-key", &fx_order_lines, PG, 13);
     /* PostgreSQL 10-14: INSERT ... ON CONFLICT instead of MERGE */
     table_case("pg13-walkthrough-orders", &fx_orders, PG, 13, CS);
     table_case("pg13-composite-key", &fx_order_lines, PG, 13, CS);

@@ -36,7 +36,9 @@
  *
  * Every object is for one thread at a time; pgcdc_snapshot_fetch_chunk may
  * run on many threads at once. Tables are named "schema.table" (catalog
- * names, no quoting). */
+ * names, no quoting), or "a"."b.c" - each part in double quotes, '"'
+ * doubled - when a part holds a dot or a double quote: the tables' names in
+ * the state, the status and the failed-table lists are written that way. */
 #ifndef PGCDC_CONNECTOR_H
 #define PGCDC_CONNECTOR_H
 
@@ -121,14 +123,20 @@ pgcdc_code pgcdc_destination_open(const pgcdc_connector_config *cfg, pgcdc_desti
 void pgcdc_destination_close(pgcdc_destination *d);
 const char *pgcdc_destination_slot_name(const pgcdc_destination *d);
 
-/* Every included table resolved now, with its state (NEW if never seen);
+/* Every included table resolved now, with its state (NEW if never seen),
+ * then the tables that left the included set (REMOVED, message and
+ * left_lsn: where they left). A replicating table no longer included is
+ * moved to REMOVED here, at the position this destination made durable.
  * *out is malloc'd (free()). */
 pgcdc_code pgcdc_destination_tables(pgcdc_destination *d, pgcdc_pipeline_table_status **out, size_t *n,
                                     pgcdc_error *err);
 /* NEW -> SNAPSHOT_REPLICATION (INCREMENTAL_REPLICATION with Ingestion Type =
  * incremental): describe, create destination and journal tables. A table
- * that cannot be replicated goes to FAILED (PGCDC_OK, state says so). Other
- * states are left alone. PGCDC_ENOTFOUND for a table that is not included. */
+ * that cannot be replicated goes to FAILED (PGCDC_OK, state says so). A
+ * REMOVED table included again -> SNAPSHOT_REPLICATION into its existing
+ * destination table (docs/runner.md); one still out stays REMOVED
+ * (PGCDC_OK). Other states are left alone. PGCDC_ENOTFOUND for a table that
+ * is not included. */
 pgcdc_code pgcdc_destination_prepare_table(pgcdc_destination *d, const char *table, char state[32],
                                            pgcdc_error *err);
 /* One ChangeBatch into the journals; changes of tables that are not

@@ -182,6 +182,18 @@ pgcdc_code pgcdc_merge_sql_merge(const pgcdc_merge_table *t, pgcdc_sql_list *out
  * table, where it is several times faster than the MERGE. */
 pgcdc_code pgcdc_merge_sql_initial_load(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err);
 
+/* The re-snapshot merge: a snapshot merged into a destination table that
+ * may already hold rows (a table back in the included set after it left,
+ * docs/runner.md; any snapshot taken while streaming). Four statements with
+ * the same four parameters: the merge's three, with between the MERGE and
+ * the state's advance an UPDATE that soft-deletes (_SNOWFLAKE_DELETED =
+ * TRUE) every live row whose key has no row in the journal up to the bound -
+ * the snapshot did not see it and nothing wrote it since. The journal must
+ * be a generation begun before the snapshot point (every change since then
+ * in it). Rows already there keep their _SNOWFLAKE_INSERTED_AT. */
+#define PGCDC_MERGE_RESNAPSHOT_NSTATEMENTS 4
+pgcdc_code pgcdc_merge_sql_resnapshot(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err);
+
 /* Forgets the table's merged position (a restarted table is merged from its
  * new journal's start): one DELETE taking the same four parameters as the
  * merge (only the state key is used). */

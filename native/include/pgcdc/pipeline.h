@@ -122,11 +122,12 @@ pgcdc_code pgcdc_pipeline_run(const pgcdc_pipeline_config *cfg, const pgcdc_pipe
                               pgcdc_pipeline_result *result, pgcdc_error *err);
 
 typedef struct pgcdc_pipeline_table_status {
-    char table[200];           /* schema.table (source names) */
-    char state[32];            /* NEW, SNAPSHOT_REPLICATION, INCREMENTAL_REPLICATION, FAILED */
+    char table[264];           /* schema.table (source names; "a"."b.c" when a part has a dot or a quote) */
+    char state[32];            /* NEW, SNAPSHOT_REPLICATION, INCREMENTAL_REPLICATION, FAILED, REMOVED */
     int64_t rows_snapshotted;
     pgcdc_lsn merged_lsn;      /* 0: nothing merged */
-    char message[512];         /* why it FAILED ("" otherwise) */
+    char message[512];         /* why it FAILED, or that it left the included set ("" otherwise) */
+    pgcdc_lsn left_lsn;        /* REMOVED (and snapshotted again since): where it left the set; 0 none */
 } pgcdc_pipeline_table_status;
 
 typedef struct pgcdc_pipeline_status {

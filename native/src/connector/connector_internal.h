@@ -18,7 +18,8 @@ typedef bool (*cn_keep_fn)(void *ud, const char *schema, const char *table);
 pgcdc_code cn_batch_filter(const struct Pgcdc__V1__ChangeBatch *m, cn_keep_fn keep, void *ud, pgcdc_buf *out,
                            bool *filtered, pgcdc_error *err);
 
-/* Splits "schema.table" (the first dot) into catalog names. */
+/* Splits "schema.table" (the first dot), or the quoted form of pl_table_key,
+ * into catalog names. */
 pgcdc_code cn_split_table(const char *qualified, char schema[64], char table[64], pgcdc_error *err);
 
 /* ---- chunk descriptors (chunk_codec.c) ---- */

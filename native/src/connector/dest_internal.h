@@ -17,7 +17,7 @@ struct pgcdc_destination {
     size_t n;
     pgcdc_buf scratch;           /* a filtered batch */
     pgcdc_buf slice;             /* a part of a batch (before a schema change) */
-    char (*failed)[160];         /* tables the last write moved to FAILED */
+    char (*failed)[PL_KEY_MAX];         /* tables the last write moved to FAILED */
     size_t nfailed;
 };
 

@@ -81,7 +81,7 @@ void cn_note_failed(pgcdc_destination *d, const pl_table *t)
     for (size_t i = 0; i < d->nfailed; i++)
         if (!strcmp(d->failed[i], t->key))
             return;
-    char(*f)[160] = realloc(d->failed, (d->nfailed + 1) * sizeof *f);
+    char(*f)[PL_KEY_MAX] = realloc(d->failed, (d->nfailed + 1) * sizeof *f);
     if (!f)
         return; /* the report only: the table is FAILED in the destination anyway */
     d->failed = f;

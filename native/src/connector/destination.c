@@ -159,7 +159,7 @@ pgcdc_code cn_entry(pgcdc_destination *d, const char *schema, const char *name, 
     pl_table *t = &ct->t;
     snprintf(t->schema, sizeof t->schema, "%s", schema);
     snprintf(t->name, sizeof t->name, "%s", name);
-    snprintf(t->key, sizeof t->key, "%s.%s", schema, name);
+    pl_table_key(schema, name, t->key);
     snprintf(t->state, sizeof t->state, "%s", PL_NEW);
     t->snap_index = -1;
     d->t[d->n++] = ct;
@@ -257,6 +257,21 @@ static pgcdc_lsn merged_lsn(pgcdc_destination *d, const pl_table *t)
     return out;
 }
 
+/* The REMOVED state rows (key, rows, message, left_lsn); *n how many. */
+static pgcdc_code removed_rows(pgcdc_destination *d, const pgcdc_table_set *set, PGresult **out, size_t *n,
+                               pgcdc_error *err)
+{
+    (void)set;
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql, "SELECT \"table_name\", \"rows_snapshotted\", coalesce(\"message\", ''), "
+                     "coalesce(\"left_lsn\", 0) FROM %s WHERE \"state\" = '%s' ORDER BY 1",
+                     d->x.table_state_q.data, PL_REMOVED);
+    pgcdc_code rc = pl_query(d->x.dst, sql.data, 0, NULL, out, err);
+    pgcdc_buf_free(&sql);
+    *n = rc == PGCDC_OK ? (size_t)PQntuples(*out) : 0;
+    return rc;
+}
+
 pgcdc_code pgcdc_destination_tables(pgcdc_destination *d, pgcdc_pipeline_table_status **out, size_t *n,
                                     pgcdc_error *err)
 {
@@ -266,7 +281,19 @@ pgcdc_code pgcdc_destination_tables(pgcdc_destination *d, pgcdc_pipeline_table_s
     pgcdc_code rc = resolve(d, &set, err);
     if (rc != PGCDC_OK)
         return rc;
-    pgcdc_pipeline_table_status *st = calloc(set.n ? set.n : 1, sizeof *st);
+    /* replicating tables no longer included leave, at the position this
+     * destination made durable (rejoin.c); their later changes are filtered */
+    if ((rc = pgcdc_destination_durable_lsn(d, NULL, err)) == PGCDC_OK)
+        rc = pl_mark_left(&d->x, &set, err);
+    size_t nremoved = 0;
+    PGresult *removed = NULL;
+    if (rc == PGCDC_OK)
+        rc = removed_rows(d, &set, &removed, &nremoved, err);
+    if (rc != PGCDC_OK) {
+        pgcdc_table_set_free(&set);
+        return rc;
+    }
+    pgcdc_pipeline_table_status *st = calloc(set.n + nremoved + 1, sizeof *st);
     if (!st) {
         pgcdc_table_set_free(&set);
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
@@ -283,11 +310,28 @@ pgcdc_code pgcdc_destination_tables(pgcdc_destination *d, pgcdc_pipeline_table_s
         snprintf(st[i].state, sizeof st[i].state, "%s", t->state);
         st[i].rows_snapshotted = t->rows_snapshotted;
         st[i].merged_lsn = strcmp(t->state, PL_NEW) ? merged_lsn(d, t) : 0;
-        snprintf(st[i].message, sizeof st[i].message, "%s", strcmp(t->state, PL_FAILED) ? "" : t->message);
+        bool say = !strcmp(t->state, PL_FAILED) || !strcmp(t->state, PL_REMOVED);
+        snprintf(st[i].message, sizeof st[i].message, "%s", say ? t->message : "");
+        st[i].left_lsn = t->left_lsn;
     }
+    /* and the tables that left the set, for the View State */
+    size_t k = 0;
+    for (int i = 0; rc == PGCDC_OK && removed && i < PQntuples(removed); i++) {
+        char schema[64], name[64];
+        if (pl_table_key_parse(PQgetvalue(removed, i, 0), schema, name, NULL) != PGCDC_OK ||
+            pgcdc_table_set_find(&set, schema, name))
+            continue; /* included again: listed above */
+        pgcdc_pipeline_table_status *r = &st[set.n + k++];
+        snprintf(r->table, sizeof r->table, "%s", PQgetvalue(removed, i, 0));
+        snprintf(r->state, sizeof r->state, "%s", PL_REMOVED);
+        r->rows_snapshotted = strtoll(PQgetvalue(removed, i, 1), NULL, 10);
+        snprintf(r->message, sizeof r->message, "%s", PQgetvalue(removed, i, 2));
+        r->left_lsn = (pgcdc_lsn)strtoull(PQgetvalue(removed, i, 3), NULL, 10);
+    }
+    PQclear(removed);
     if (rc == PGCDC_OK) {
         *out = st;
-        *n = set.n;
+        *n = set.n + k;
     } else {
         free(st);
     }
@@ -320,15 +364,43 @@ static pgcdc_code included(pgcdc_destination *d, const char *table, cn_table **o
     return rc;
 }
 
+/* Is table's state row REMOVED (a table that left the set)? */
+static bool removed_now(pgcdc_destination *d, const char *table)
+{
+    char schema[64], name[64];
+    cn_table *ct = NULL;
+    return pl_table_key_parse(table, schema, name, NULL) == PGCDC_OK &&
+           cn_entry(d, schema, name, &ct, NULL) == PGCDC_OK && pl_state_load(&d->x, &ct->t, NULL) == PGCDC_OK &&
+           !strcmp(ct->t.state, PL_REMOVED);
+}
+
 pgcdc_code pgcdc_destination_prepare_table(pgcdc_destination *d, const char *table, char state[32],
                                            pgcdc_error *err)
 {
     pl_ctx *x = &d->x;
     cn_table *ct;
     pgcdc_code rc = included(d, table, &ct, err);
+    if (rc == PGCDC_ENOTFOUND && removed_now(d, table)) {
+        snprintf(state, 32, "%s", PL_REMOVED); /* out of the set: stays as it is */
+        return PGCDC_OK;
+    }
     if (rc != PGCDC_OK)
         return rc;
     pl_table *t = &ct->t;
+    if (!strcmp(t->state, PL_REMOVED)) {
+        /* back in the set: snapshotted again into its destination table */
+        t->described = false; /* the shape persisted when it left */
+        pgcdc_error e;
+        pgcdc_code c = pl_table_rejoin(x, t, &e);
+        if (c != PGCDC_OK) {
+            if (err)
+                *err = e;
+            return c;
+        }
+        ct->known = t->registered;
+        snprintf(state, 32, "%s", t->state);
+        return PGCDC_OK;
+    }
     if (strcmp(t->state, PL_NEW) != 0) {
         snprintf(state, 32, "%s", t->state);
         return PGCDC_OK;

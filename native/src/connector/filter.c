@@ -12,14 +12,7 @@
 
 pgcdc_code cn_split_table(const char *qualified, char schema[64], char table[64], pgcdc_error *err)
 {
-    const char *dot = qualified ? strchr(qualified, '.') : NULL;
-    if (!dot || dot == qualified || !dot[1] || dot - qualified >= 64 || strlen(dot + 1) >= 64)
-        return pgcdc_error_set(err, PGCDC_EINVAL, "'%s' is not a table name: write schema.table (catalog names, "
-                               "not quoted)", qualified ? qualified : "");
-    memcpy(schema, qualified, (size_t)(dot - qualified));
-    schema[dot - qualified] = '\0';
-    strcpy(table, dot + 1);
-    return PGCDC_OK;
+    return pl_table_key_parse(qualified, schema, table, err);
 }
 
 typedef struct copies {

@@ -120,7 +120,7 @@ pgcdc_code pgcdc_snapshot_session_plan(pgcdc_snapshot_session *s, const char *ta
     pgcdc_code rc = cn_split_table(table, t.schema, t.name, err);
     if (rc != PGCDC_OK)
         return rc;
-    snprintf(t.key, sizeof t.key, "%s.%s", t.schema, t.name);
+    pl_table_key(t.schema, t.name, t.key);
     /* the columns as the destination was prepared with (the same catalog and Column Filter) */
     rc = pl_describe(&s->x, &t, err);
     pgcdc_snapshot_plan_options po = {.key_column = t.key_column[0] ? t.key_column : NULL,

@@ -288,3 +288,52 @@ pgcdc_code pgcdc_merge_sql_reset_state(const pgcdc_merge_table *t, pgcdc_sql_lis
     mb_end_stmt(&mb);
     return mb_finish(&mb, PGCDC_OK, err);
 }
+
+/* 2d. after a re-snapshot into an existing destination table: a live row
+ * whose key has no journal row up to the bound was in no snapshot chunk and
+ * changed by nothing since the table's journal generation began (the table
+ * was registered before the snapshot point) - the source no longer has it,
+ * so it is soft-deleted. Keys with journal rows got their state from the
+ * MERGE just before (the last row wins, a delete included). */
+static void stmt_soft_delete_missing(sqlw *w)
+{
+    w_puts(w, "UPDATE ");
+    w_qualified(w, w->m->table);
+    w_puts(w, " AS t SET ");
+    w_ident(w, M_DELETED);
+    w_puts(w, " = TRUE, ");
+    w_ident(w, M_UPDATED_AT);
+    w_puts(w, " = ");
+    w_now(w);
+    w_puts(w, "\nFROM (");
+    mg_params_select(w);
+    w_puts(w, ") AS prm\nWHERE coalesce(");
+    w_qcol(w, "t", M_DELETED);
+    w_puts(w, ", FALSE) = FALSE\n  AND NOT EXISTS (SELECT 1 FROM ");
+    w_qualified(w, w->m->journal);
+    w_puts(w, " j WHERE ");
+    w_keys_eq(w, "j", "t");
+    w_puts(w, " AND ");
+    w_pos_cmp(w, "j.\"_PGCDC_LSN\"", "j.\"_PGCDC_SEQ\"", "<=", "prm.hi_lsn", "prm.hi_seq");
+    w_puts(w, ")");
+}
+
+pgcdc_code pgcdc_merge_sql_resnapshot(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err)
+{
+    mbuild mb;
+    pgcdc_code rc = mb_begin(&mb, t, out, err);
+    if (rc != PGCDC_OK)
+        return rc;
+    stmt_lock_state(&mb.w);
+    mb_end_stmt(&mb);
+    if (mb.m.d == PGCDC_DIALECT_POSTGRES && t->server_major < 15)
+        stmt_upsert(&mb.w);
+    else
+        stmt_merge(&mb.w);
+    mb_end_stmt(&mb);
+    stmt_soft_delete_missing(&mb.w);
+    mb_end_stmt(&mb);
+    stmt_advance_state(&mb.w);
+    mb_end_stmt(&mb);
+    return mb_finish(&mb, PGCDC_OK, err);
+}

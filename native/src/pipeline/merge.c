@@ -144,7 +144,14 @@ static pgcdc_code merge_with(pl_ctx *x, pl_table *t, int64_t bound_lsn, int64_t 
     pgcdc_sql_list l;
     pgcdc_buf dest = PGCDC_BUF_INIT, journal = PGCDC_BUF_INIT;
     pgcdc_sql_list_init(&l);
-    pgcdc_code rc = initial ? pgcdc_merge_sql_initial_load(&t->mt, &l, err) : pgcdc_merge_sql_merge(&t->mt, &l, err);
+    /* a snapshot taken while streaming may land in a destination table that
+     * already holds rows (a table back in the included set): the rows it no
+     * longer has are soft-deleted with it (the statement finds nothing to do
+     * in a table created for this snapshot) */
+    bool snapshot = new_state && !strcmp(new_state, PL_INCREMENTAL) && bound_seq == -1;
+    pgcdc_code rc = initial    ? pgcdc_merge_sql_initial_load(&t->mt, &l, err)
+                    : snapshot ? pgcdc_merge_sql_resnapshot(&t->mt, &l, err)
+                               : pgcdc_merge_sql_merge(&t->mt, &l, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_merge_dest_name(&t->mt, &dest, err);
     if (rc == PGCDC_OK)

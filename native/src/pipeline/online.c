@@ -73,12 +73,30 @@ bool pl_snapshot_pending(const pl_ctx *x)
     return false;
 }
 
-static bool known(const pl_ctx *x, const char *schema, const char *name)
+static pl_table *known(pl_ctx *x, const char *schema, const char *name)
 {
     for (size_t i = 0; i < x->ntables; i++)
         if (!strcmp(x->tables[i].schema, schema) && !strcmp(x->tables[i].name, name))
-            return true;
-    return false;
+            return &x->tables[i];
+    return NULL;
+}
+
+/* Replicating tables the selection no longer has leave it (rejoin.c). */
+static pgcdc_code leave_unselected(pl_ctx *x, const pgcdc_table_set *set, pgcdc_error *err)
+{
+    for (size_t i = 0; i < x->ntables; i++) {
+        pl_table *t = &x->tables[i];
+        if (strcmp(t->state, PL_INCREMENTAL) != 0 && strcmp(t->state, PL_SNAPSHOT) != 0)
+            continue;
+        if (pgcdc_table_set_find(set, t->schema, t->name))
+            continue;
+        pgcdc_log(PGCDC_LOG_INFO, "table %s.%s is no longer included (it does not match the table selection)",
+                  t->schema, t->name);
+        pgcdc_code rc = pl_table_leave(x, t, err);
+        if (rc != PGCDC_OK)
+            return rc;
+    }
+    return PGCDC_OK;
 }
 
 pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
@@ -86,9 +104,10 @@ pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
     *added = 0;
     pgcdc_table_set set = {0};
     pgcdc_error e;
-    pgcdc_code rc = PGCDC_OK;
     /* x->sel (parsed at the start) logs each skipped table once, not every REFRESH_S */
-    if (pgcdc_table_selection_resolve(x->sel, x->src, x->cfg->source.publication, &set, &e) != PGCDC_OK) {
+    bool resolved = pgcdc_table_selection_resolve(x->sel, x->src, x->cfg->source.publication, &set, &e) == PGCDC_OK;
+    pgcdc_code rc = PGCDC_OK;
+    if (!resolved) {
         /* a named table that left the publication, say: the tables known go
          * on; the next run's start reports it */
         if (pl_ends_attempt(e.code, &e)) {
@@ -99,8 +118,17 @@ pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
             pgcdc_log(PGCDC_LOG_WARN, "resolving the included tables again: %s", e.message);
         }
     }
+    /* only from a selection that resolved: a failed one says nothing of who left */
+    if (rc == PGCDC_OK && resolved)
+        rc = leave_unselected(x, &set, err);
     for (size_t i = 0; i < set.n && rc == PGCDC_OK; i++) {
-        if (known(x, set.tables[i].schema, set.tables[i].table))
+        pl_table *k = known(x, set.tables[i].schema, set.tables[i].table);
+        if (k && !strcmp(k->state, PL_REMOVED)) {
+            rc = pl_table_rejoin(x, k, err); /* back after it left during this run */
+            (*added)++;
+            continue;
+        }
+        if (k)
             continue;
         pl_table *t = pl_table_append(x, err);
         if (!t) {
@@ -109,7 +137,7 @@ pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
         }
         snprintf(t->schema, sizeof t->schema, "%s", set.tables[i].schema);
         snprintf(t->name, sizeof t->name, "%s", set.tables[i].table);
-        snprintf(t->key, sizeof t->key, "%s.%s", t->schema, t->name);
+        pl_table_key(t->schema, t->name, t->key);
         pgcdc_log(PGCDC_LOG_INFO, "table %s.%s is included now (it matches the table selection)", t->schema,
                   t->name);
         if ((rc = pl_state_load(x, t, err)) != PGCDC_OK)
@@ -118,7 +146,8 @@ pgcdc_code pl_tables_refresh(pl_ctx *x, int *added, pgcdc_error *err)
             pgcdc_log(PGCDC_LOG_WARN, "table %s.%s stays FAILED: %s", t->schema, t->name, t->message);
             continue;
         }
-        rc = pl_table_start(x, t, err);
+        /* a table that left the set in an earlier run, back now */
+        rc = !strcmp(t->state, PL_REMOVED) ? pl_table_rejoin(x, t, err) : pl_table_start(x, t, err);
         (*added)++;
     }
     pgcdc_table_set_free(&set);
@@ -204,6 +233,16 @@ static pgcdc_code check_shape(pl_ctx *x, pl_table *t, PGconn *sc, pgcdc_error *e
         return pl_fail(x, t, e.message, err);
     pgcdc_log(PGCDC_LOG_INFO, "table %s.%s: its columns changed before its snapshot; the snapshot starts over with "
               "the new columns", t->schema, t->name);
+    if (t->left_lsn != PGCDC_INVALID_LSN) {
+        /* back in the set after it left: its destination table holds rows
+         * to keep - brought to the snapshot's shape, not dropped (rejoin.c) */
+        x->src = sc;
+        rc = pl_table_rejoin(x, t, &e);
+        x->src = src;
+        if (rc != PGCDC_OK && err)
+            *err = e;
+        return rc;
+    }
     x->src = sc;
     pl_dropped_clear(t);
     rc = pl_describe(x, t, &e);

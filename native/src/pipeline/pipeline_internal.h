@@ -23,12 +23,22 @@
 #define PL_SNAPSHOT    "SNAPSHOT_REPLICATION"
 #define PL_INCREMENTAL "INCREMENTAL_REPLICATION"
 #define PL_FAILED      "FAILED"
+#define PL_REMOVED     "REMOVED"        /* left the included set (rejoin.c) */
+
+/* table_key.c: the key of a table's state rows, status and connector name -
+ * app.orders, or "a"."b.c" when a part has a dot or a double quote. */
+#define PL_KEY_MAX 264
+void pl_table_key(const char *schema, const char *table, char out[PL_KEY_MAX]);
+/* Either form back into catalog names (the plain one splits at the first
+ * dot); PGCDC_EINVAL names the string. */
+pgcdc_code pl_table_key_parse(const char *key, char schema[64], char table[64], pgcdc_error *err);
 
 typedef struct pl_table {
     char schema[64], name[64];   /* source catalog names */
-    char key[160];               /* state row key: schema.table */
+    char key[PL_KEY_MAX];        /* state row key (pl_table_key) */
     char state[32];              /* current lifecycle state */
-    char message[512];           /* why it failed */
+    char message[512];           /* why it failed (or that it left the set) */
+    pgcdc_lsn left_lsn;          /* REMOVED, and SNAPSHOT_REPLICATION back from it: where it left */
     bool had_row;                /* a state row exists in the destination */
     int64_t rows_snapshotted;
     int64_t journal_epoch;
@@ -118,6 +128,11 @@ pgcdc_code pl_sql_error(PGconn *c, const PGresult *r, const char *side, const ch
 pgcdc_code pl_query(PGconn *c, const char *sql, int n, const char *const *vals, PGresult **out, pgcdc_error *err);
 pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err);
 pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* state_migrate.c: the state tables of earlier versions (keyed by the
+ * unquoted schema.table) brought to the (schema, table) key; called by
+ * pl_state_setup, and by pl_state_load for a table with no row yet. */
+pgcdc_code pl_state_migrate(pl_ctx *x, pgcdc_error *err);
+pgcdc_code pl_state_claim_legacy(pl_ctx *x, pl_table *t, bool *claimed, pgcdc_error *err);
 /* Writes the table's state row (inside the caller's transaction if any). */
 pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err);
 /* Logs the transition and sets t->state (after the commit). */
@@ -208,6 +223,20 @@ pgcdc_code pl_table_start(pl_ctx *x, pl_table *t, pgcdc_error *err);
 /* A new source connection inside the exported snapshot name (REPEATABLE
  * READ READ ONLY, imported); *out is set even on failure (caller closes). */
 pgcdc_code pl_snapshot_conn(pl_ctx *x, const char *name, PGconn **out, pgcdc_error *err);
+
+/* rejoin.c: tables leaving the included set and coming back */
+/* A replicating table no longer included: merged up to the durable
+ * position, REMOVED there, unregistered. */
+pgcdc_code pl_table_leave(pl_ctx *x, pl_table *t, pgcdc_error *err);
+/* Every replicating state row of a table not in set (the included tables)
+ * becomes REMOVED at the durable position, its journal merged up to there
+ * when it can be: at a run's start, and when the connector lists tables. */
+pgcdc_code pl_mark_left(pl_ctx *x, const pgcdc_table_set *set, pgcdc_error *err);
+/* A REMOVED table included again: its destination table kept and brought
+ * to the current shape, a new journal generation, SNAPSHOT_REPLICATION and
+ * needs_snapshot (the snapshot's merge soft-deletes what the source lost). A
+ * table that cannot come back fails alone (PGCDC_OK returned). */
+pgcdc_code pl_table_rejoin(pl_ctx *x, pl_table *t, pgcdc_error *err);
 
 /* fixup.c: rows of a resumed snapshot moved into finished chunks with
  * unchanged TOAST values, read again under x->fix_snapshot. */

@@ -33,10 +33,13 @@ static pgcdc_code setup_tables(pl_ctx *x, pgcdc_error *err)
         pl_table *t = &x->tables[i];
         snprintf(t->schema, sizeof t->schema, "%s", set.tables[i].schema);
         snprintf(t->name, sizeof t->name, "%s", set.tables[i].table);
-        snprintf(t->key, sizeof t->key, "%s.%s", t->schema, t->name);
+        pl_table_key(t->schema, t->name, t->key);
         t->snap_index = -1;
         rc = pl_state_load(x, t, err);
     }
+    /* replicating tables no longer included left at the durable position */
+    if (rc == PGCDC_OK)
+        rc = pl_mark_left(x, &set, err);
     pgcdc_table_set_free(&set);
     return rc;
 }
@@ -57,7 +60,9 @@ static pgcdc_code describe_tables(pl_ctx *x, bool fresh, pgcdc_error *err)
          * position (the source's catalog may be ahead: the stream will tell) */
         /* a table in SNAPSHOT_REPLICATION too: its journal has the saved shape
          * (online.c starts it over if the catalog differs at the snapshot) */
-        if (!fresh && (!strcmp(t->state, PL_INCREMENTAL) || !strcmp(t->state, PL_SNAPSHOT))) {
+        /* a table back in the set too: its destination has that shape (rejoin.c) */
+        if (!fresh && (!strcmp(t->state, PL_INCREMENTAL) || !strcmp(t->state, PL_SNAPSHOT) ||
+                       !strcmp(t->state, PL_REMOVED))) {
             rc = pl_columns_load(x, t, &found, &e);
             if (rc == PGCDC_OK)
                 rc = pl_shape_load(x, t, &e);
@@ -189,8 +194,10 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
             t->described = false;
             snprintf(t->state, sizeof t->state, "%s", PL_NEW);
         }
-        if (!strcmp(t->state, PL_NEW)) {
-            if ((c = pl_table_start(x, t, &e)) != PGCDC_OK) {
+        if (!strcmp(t->state, PL_NEW) || !strcmp(t->state, PL_REMOVED)) {
+            /* new, or back in the set after it left: snapshotted while streaming */
+            c = strcmp(t->state, PL_NEW) ? pl_table_rejoin(x, t, &e) : pl_table_start(x, t, &e);
+            if (c != PGCDC_OK) {
                 if (err)
                     *err = e;
                 return c;

@@ -108,6 +108,8 @@ pgcdc_code pl_state_setup(pl_ctx *x, pgcdc_error *err)
     if (rc == PGCDC_OK)
         rc = pl_exec(x->dst, sql.data, err);
     pgcdc_buf_free(&sql);
+    if (rc == PGCDC_OK)
+        rc = pl_state_migrate(x, err); /* state_migrate.c: the (schema, table) columns */
     return rc;
 }
 
@@ -180,11 +182,12 @@ pgcdc_code pl_columns_load(pl_ctx *x, pl_table *t, bool *found, pgcdc_error *err
     return rc;
 }
 
-pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
+static pgcdc_code state_read(pl_ctx *x, pl_table *t, pgcdc_error *err)
 {
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql, "SELECT \"state\", \"rows_snapshotted\", \"journal_epoch\", \"journal_n\", "
-                     "coalesce(\"message\", '') FROM %s WHERE \"table_name\" = $1", x->table_state_q.data);
+                     "coalesce(\"message\", ''), coalesce(\"left_lsn\", 0) FROM %s WHERE \"table_name\" = $1",
+                     x->table_state_q.data);
     const char *v[1] = {t->key};
     PGresult *r = PQexecParams(x->dst, sql.data, 1, NULL, v, NULL, NULL, 0);
     pgcdc_buf_free(&sql);
@@ -200,6 +203,7 @@ pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
         t->journal_epoch = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
         t->journal_n = atoi(PQgetvalue(r, 0, 3));
         pgcdc_text_copy(t->message, sizeof t->message, PQgetvalue(r, 0, 4));
+        t->left_lsn = (pgcdc_lsn)strtoull(PQgetvalue(r, 0, 5), NULL, 10);
     } else {
         snprintf(t->state, sizeof t->state, "%s", PL_NEW);
     }
@@ -207,25 +211,43 @@ pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
     return PGCDC_OK;
 }
 
+pgcdc_code pl_state_load(pl_ctx *x, pl_table *t, pgcdc_error *err)
+{
+    pgcdc_code rc = state_read(x, t, err);
+    bool claimed = false;
+    /* a row of the old layout under this table's unquoted name (state_migrate.c) */
+    if (rc == PGCDC_OK && !t->had_row && (rc = pl_state_claim_legacy(x, t, &claimed, err)) == PGCDC_OK && claimed)
+        rc = state_read(x, t, err);
+    return rc;
+}
+
 pgcdc_code pl_state_write(pl_ctx *x, pl_table *t, const char *state, pgcdc_error *err)
 {
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql,
                      "INSERT INTO %s (\"table_name\", \"state\", \"rows_snapshotted\", \"journal_epoch\", "
-                     "\"journal_n\", \"message\", \"updated_at\") VALUES ($1, $2, CAST($3 AS bigint), "
-                     "CAST($4 AS bigint), CAST($5 AS integer), NULLIF($6, ''), now() AT TIME ZONE 'UTC') "
+                     "\"journal_n\", \"message\", \"updated_at\", \"source_schema\", \"source_table\", \"left_lsn\") "
+                     "VALUES ($1, $2, CAST($3 AS bigint), CAST($4 AS bigint), CAST($5 AS integer), NULLIF($6, ''), "
+                     "now() AT TIME ZONE 'UTC', $7, $8, CAST(NULLIF($9, '0') AS bigint)) "
                      "ON CONFLICT (\"table_name\") DO UPDATE SET \"state\" = EXCLUDED.\"state\", "
                      "\"rows_snapshotted\" = EXCLUDED.\"rows_snapshotted\", "
                      "\"journal_epoch\" = EXCLUDED.\"journal_epoch\", \"journal_n\" = EXCLUDED.\"journal_n\", "
-                     "\"message\" = EXCLUDED.\"message\", \"updated_at\" = EXCLUDED.\"updated_at\"",
+                     "\"message\" = EXCLUDED.\"message\", \"updated_at\" = EXCLUDED.\"updated_at\", "
+                     "\"source_schema\" = EXCLUDED.\"source_schema\", \"source_table\" = EXCLUDED.\"source_table\", "
+                     "\"left_lsn\" = EXCLUDED.\"left_lsn\"",
                      x->table_state_q.data);
     char rows[32], epoch[32], n[16];
     snprintf(rows, sizeof rows, "%lld", (long long)t->rows_snapshotted);
     snprintf(epoch, sizeof epoch, "%lld", (long long)t->journal_epoch);
     snprintf(n, sizeof n, "%d", t->journal_n);
-    const char *msg = strcmp(state, PL_FAILED) == 0 ? t->message : "";
-    const char *v[6] = {t->key, state, rows, epoch, n, msg};
-    pgcdc_code rc = pl_exec_params(x->dst, sql.data, 6, v, err);
+    bool removed = !strcmp(state, PL_REMOVED);
+    const char *msg = strcmp(state, PL_FAILED) == 0 || removed ? t->message : "";
+    /* where it left: kept while it is out and while it is snapshotted again */
+    char left[32];
+    snprintf(left, sizeof left, "%llu",
+             removed || !strcmp(state, PL_SNAPSHOT) ? (unsigned long long)t->left_lsn : 0ULL);
+    const char *v[9] = {t->key, state, rows, epoch, n, msg, t->schema, t->name, left};
+    pgcdc_code rc = pl_exec_params(x->dst, sql.data, 9, v, err);
     pgcdc_buf_free(&sql);
     if (rc == PGCDC_OK)
         t->had_row = true;

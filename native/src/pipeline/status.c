@@ -26,12 +26,9 @@ static pgcdc_code query_error(PGconn *c, PGresult *r, const char *what, pgcdc_er
 /* The merged LSN of one table from its schema's _PGCDC_MERGE_STATE. */
 static pgcdc_lsn merged_lsn(PGconn *dst, const pgcdc_pipeline_config *cfg, const char *db, const char *schema_table)
 {
-    const char *dot = strchr(schema_table, '.');
-    if (!dot)
-        return 0;
     char schema[64], table[64];
-    snprintf(schema, sizeof schema, "%.*s", (int)(dot - schema_table), schema_table);
-    snprintf(table, sizeof table, "%s", dot + 1);
+    if (pl_table_key_parse(schema_table, schema, table, NULL) != PGCDC_OK)
+        return 0;
     pgcdc_buf ds = PGCDC_BUF_INIT, q = PGCDC_BUF_INIT, name = PGCDC_BUF_INIT, sql = PGCDC_BUF_INIT;
     pgcdc_lsn out = 0;
     if (pgcdc_pipeline_dest_schema(cfg->schema_pattern, db, schema, table, &ds, NULL) == PGCDC_OK &&
@@ -87,8 +84,9 @@ pgcdc_code pgcdc_pipeline_status_read(const pgcdc_pipeline_config *cfg, pgcdc_pi
         goto out;
     }
     PQclear(r);
-    pgcdc_buf_printf(&sql, "SELECT \"table_name\", \"state\", \"rows_snapshotted\", coalesce(\"message\", '') "
-                     "FROM %s ORDER BY 1", reg);
+    /* left_lsn through to_jsonb: a destination pgcdc run has not upgraded yet lacks the column */
+    pgcdc_buf_printf(&sql, "SELECT \"table_name\", \"state\", \"rows_snapshotted\", coalesce(\"message\", ''), "
+                     "coalesce(to_jsonb(s) ->> 'left_lsn', '0') FROM %s s ORDER BY 1", reg);
     r = PQexec(dst, sql.data);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         rc = query_error(dst, r, "reading the table states", err);
@@ -106,6 +104,7 @@ pgcdc_code pgcdc_pipeline_status_read(const pgcdc_pipeline_config *cfg, pgcdc_pi
         snprintf(t->state, sizeof t->state, "%s", PQgetvalue(r, (int)i, 1));
         t->rows_snapshotted = strtoll(PQgetvalue(r, (int)i, 2), NULL, 10);
         snprintf(t->message, sizeof t->message, "%s", PQgetvalue(r, (int)i, 3));
+        t->left_lsn = (pgcdc_lsn)strtoull(PQgetvalue(r, (int)i, 4), NULL, 10);
     }
     PQclear(r);
     r = NULL;

@@ -93,10 +93,14 @@ public class ListTableSnapshotChunks extends AbstractProcessor {
         try {
             for (final TableInfo t : store.tables()) {
                 String state = t.state();
-                if ("NEW".equals(state)) {
+                // REMOVED: a table that left the set; prepared again once it is back (then snapshotted into
+                // its destination table), left alone while it is out
+                if ("NEW".equals(state) || "REMOVED".equals(state)) {
                     state = store.prepareTable(t.table());
-                    emitTable(session, t.table(), state);
-                    emitted = true;
+                    if (!"REMOVED".equals(state)) {
+                        emitTable(session, t.table(), state);
+                        emitted = true;
+                    }
                 }
                 if ("SNAPSHOT_REPLICATION".equals(state)) {
                     if (!SnapshotRegistry.active(store.getSlotName(), t.table())) {

@@ -44,7 +44,7 @@ import org.apache.nifi.reporting.InitializationException;
 @Tags({"pgcdc", "postgresql", "cdc", "table state", "column filter"})
 @CapabilityDescription("Table State Store of the pgcdc connector: which tables are replicated (Included Table "
         + "Names / Included Table Regex, resolved against the publication), which columns (Column Filter JSON), "
-        + "and each table's replication state (NEW, SNAPSHOT_REPLICATION, INCREMENTAL_REPLICATION, FAILED), kept "
+        + "and each table's replication state (NEW, SNAPSHOT_REPLICATION, INCREMENTAL_REPLICATION, FAILED, REMOVED), kept "
         + "in the destination table pgcdc_state._PGCDC_TABLE_STATE and shown in this service's state (View State).")
 @Stateful(scopes = Scope.CLUSTER, description = "A view of the table states kept in the destination table "
         + "pgcdc_state._PGCDC_TABLE_STATE: one entry per included table (schema.table) with its state - NEW, "
@@ -278,14 +278,14 @@ public class TableStateStore extends AbstractControllerService implements TableS
         }
     }
 
-    /** The mirror's value for one table: its state, the rows snapshotted, why it FAILED. */
+    /** The mirror's value for one table: its state, the rows snapshotted, why it FAILED or where it left the set (REMOVED). */
     static String describe(final TableInfo t) {
-        if ("FAILED".equals(t.state())) {
+        if ("FAILED".equals(t.state()) || "REMOVED".equals(t.state())) {
             final String m = t.message();
             if (m == null || m.isBlank()) {
-                return "FAILED";
+                return t.state();
             }
-            return "FAILED: " + (m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) + "..." : m);
+            return t.state() + ": " + (m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) + "..." : m);
         }
         if (t.rowsSnapshotted() > 0) {
             return t.state() + " (" + t.rowsSnapshotted() + " rows snapshotted)";
@@ -295,7 +295,7 @@ public class TableStateStore extends AbstractControllerService implements TableS
 
     private static Map<String, String> withoutCounts(final Map<String, String> shown) {
         final Map<String, String> m = new HashMap<>();
-        shown.forEach((k, v) -> m.put(k, v.startsWith("FAILED") ? v : v.replaceFirst(" \\(\\d+ rows snapshotted\\)$", "")));
+        shown.forEach((k, v) -> m.put(k, v.startsWith("FAILED") || v.startsWith("REMOVED") ? v : v.replaceFirst(" \\(\\d+ rows snapshotted\\)$", "")));
         return m;
     }
 
