@@ -82,12 +82,17 @@ class TestKitTest {
         final ProcessorRunner r = runner(p, "rollback");
         r.trigger(4);
         assertEquals(List.of("scheduled", "took 1", "took 2", "took 3", "took 1"), p.events);
+        // with NiFi's FirstInFirstOutPrioritizer it keeps its queue date, so its place
+        final Probe q = new Probe();
+        final ProcessorRunner f = runner(q, "rollback").fifo();
+        f.trigger(2);
+        assertEquals(List.of("scheduled", "took 1", "took 1"), q.events);
     }
 
     @Test
     void aPenalizedFlowFileWaitsBehindEveryUnpenalizedOneUntilItsPenaltyEnds() throws Exception {
         final Probe p = new Probe();
-        final ProcessorRunner r = runner(p, "penalize").penaltyDuration(300, TimeUnit.MILLISECONDS);
+        final ProcessorRunner r = runner(p, "penalize").fifo().penaltyDuration(300, TimeUnit.MILLISECONDS);
         r.trigger(1);                                   // 1 penalized
         r.property("Mode", "pass");
         r.enqueue(MockFlowFile.of(new byte[0], Map.of("n", "4")));
@@ -98,7 +103,7 @@ class TestKitTest {
         r.trigger(1);
         assertEquals("took 1", p.events.get(p.events.size() - 1));
         final List<String> order = r.take("success").stream().map(f -> f.getAttribute("n")).toList();
-        assertEquals(List.of("2", "3", "4", "1"), order);
+        assertEquals(List.of("2", "3", "4", "1"), order, "even behind the FIFO prioritizer");
     }
 
     @Test

@@ -28,8 +28,10 @@ import org.apache.nifi.processor.exception.ProcessException;
  *
  * Where it matters it is as strict as NiFi (and nifi-mock's TestRunner): {@link #run(int)} validates,
  * schedules, triggers and then unschedules and stops the processor; a FlowFile rolled back goes behind
- * the others in the queue, a penalized one behind every unpenalized one and is not taken before its
- * penalty ends; an exception out of onTrigger (a failed commit included) reaches the caller.
+ * the others in the queue (as nifi-mock's queue; with {@link #fifo()}, NiFi's FirstInFirstOutPrioritizer,
+ * back to its place by its queue date), a penalized one behind every unpenalized one and is not taken
+ * before its penalty ends (NiFi's QueuePrioritizer); an exception out of onTrigger (a failed commit
+ * included) reaches the caller.
  */
 public final class ProcessorRunner {
     private final Processor processor;
@@ -38,6 +40,9 @@ public final class ProcessorRunner {
     private final MockComponentLog log;
     private final Map<String, String> properties = new HashMap<>();
     private final List<MockFlowFile> input = new ArrayList<>();   // queue order; penalized ones are skipped
+    private final Map<Long, Long> queueIndex = new HashMap<>();     // FlowFile id -> when it was enqueued
+    private long enqueued;
+    private boolean fifo;
     private final Map<String, List<MockFlowFile>> outputs = new HashMap<>();
     private MockContext context;
     private boolean scheduled;
@@ -177,11 +182,24 @@ public final class ProcessorRunner {
     }
 
     public void enqueue(final MockFlowFile ff) {
+        queueIndex.put(ff.getId(), ++enqueued);
         input.add(ff);
     }
 
     public void enqueue(final Collection<MockFlowFile> ffs) {
-        input.addAll(ffs);
+        for (final MockFlowFile ff : ffs) {
+            enqueue(ff);
+        }
+    }
+
+    /**
+     * The incoming connection has NiFi's FirstInFirstOutPrioritizer (as the flow definition gives the CDC
+     * batches): a FlowFile rolled back keeps its queue date and so its place; penalized, it still waits
+     * behind every unpenalized one.
+     */
+    public ProcessorRunner fifo() {
+        fifo = true;
+        return this;
     }
 
     public int queued() {
@@ -212,9 +230,19 @@ public final class ProcessorRunner {
         return null;
     }
 
-    /* A rolled-back FlowFile: behind the others, as in NiFi. */
+    /* A rolled-back FlowFile: behind the others (nifi-mock's queue), or with a FIFO prioritizer back to its
+     * place by the date it was enqueued (NiFi puts the original record back, queue date unchanged). */
     void requeue(final MockFlowFile ff) {
-        input.add(ff);
+        if (!fifo) {
+            input.add(ff);
+            return;
+        }
+        final long at = queueIndex.get(ff.getId());
+        int i = 0;
+        while (i < input.size() && queueIndex.get(input.get(i).getId()) < at) {
+            i++;
+        }
+        input.add(i, ff);
     }
 
     Set<Relationship> relationships() {
