@@ -91,6 +91,24 @@ class ProcessorUnitTest {
         assertTrue(svc.getSlotName().length() <= 63);
     }
 
+    /** NiFi keeps a parameter whose value is "" as ""; an optional property left so is unset, as in the CLI. */
+    @Test
+    void blankOptionalPropertiesAreUnset() {
+        final Parameters ps = new Parameters().set("Empty", "");
+        final Services s = new Services(ps);
+        final String id = "0a1b2c3d-0000-4000-8000-00000000abcd";
+        final PostgreSQLConnectionService svc = s.add(id, new PostgreSQLConnectionService(), Map.of(
+                "PostgreSQL Connection URL", "jdbc:postgresql://127.0.0.1:5432/appdb?user=u", "PostgreSQL Username", "#{Empty}",
+                "PostgreSQL Password", "#{Empty}", "Publication Name", "pub", "Replication Slot Name", "#{Empty}"));
+        s.add("dst", new io.pgcdc.nifi.services.DestinationConnectionService(), Map.of(
+                "Destination Type", "POSTGRESQL", "Destination Connection URL", "postgresql://u@127.0.0.1/db",
+                "Destination Username", "#{Empty}", "Destination Password", "#{Empty}", "Destination Database", "#{Empty}"));
+        assertTrue(s.validate(id).isEmpty(), s.validate(id).toString());
+        assertTrue(s.validate("dst").isEmpty(), s.validate("dst").toString());
+        s.enableAll();
+        assertEquals("pgcdc_0a1b2c3d000040008000" + "00000000abcd", svc.getSlotName());
+    }
+
     @Test
     void unknownParameterMakesTheComponentInvalid() {
         final Services s = new Services(new Parameters());
