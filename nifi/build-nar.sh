@@ -4,6 +4,13 @@
 #   META-INF/MANIFEST.MF                                  Nar-Group, Nar-Id, Nar-Version, Build-Timestamp
 #   META-INF/bundled-dependencies/pgcdc-nifi-processors.jar
 #   META-INF/bundled-dependencies/native/libpgcdc_jni.so
+#   META-INF/bundled-dependencies/native/<soname>...          libpq.so.5 and what it needs beyond
+#                                                           glibc and OpenSSL 3 (native-deps.sh)
+#   META-INF/bundled-dependencies/native/pgcdc-native-deps.txt  their sonames, in load order
+#
+# A stock NiFi host (the official image) has neither libpq nor protobuf-c:
+# protobuf-c is linked into the JNI library, libpq and its closure are
+# shipped here and loaded by absolute path first (NativeLibrary.java).
 #
 # NiFi's NarUnpacker maps META-INF/bundled-dependencies/ to
 # NAR-INF/bundled-dependencies/ and NarClassLoader.findLibrary looks for native
@@ -19,6 +26,12 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/nar/META-INF/bundled-dependencies/native"
 cp "$jar" "$work/nar/META-INF/bundled-dependencies/pgcdc-nifi-processors.jar"
 cp "$so" "$work/nar/META-INF/bundled-dependencies/native/libpgcdc_jni.so"
+: > "$work/nar/META-INF/bundled-dependencies/native/pgcdc-native-deps.txt"
+for dep in $("$(dirname "$0")/native-deps.sh" "$so"); do
+  name=$(basename "$dep")
+  cp -L "$dep" "$work/nar/META-INF/bundled-dependencies/native/$name"
+  echo "$name" >> "$work/nar/META-INF/bundled-dependencies/native/pgcdc-native-deps.txt"
+done
 # SOURCE_DATE_EPOCH for reproducible builds, as nifi-nar-maven-plugin's format.
 if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
   ts=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)

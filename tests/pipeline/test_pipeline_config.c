@@ -82,6 +82,9 @@ int main(void)
     CHECK_INT(set(&c, "Destination Password", "s3cret!", &e), PGCDC_OK);
     CHECK_INT(set(&c, "Destination Connection URL", "jdbc:mysql://x/y", &e), PGCDC_EINVAL);
     CHECK_CONTAINS(e.message, "Destination Connection URL");
+    /* the message names only the parameter the user set (the URL parser is shared with the source's) */
+    CHECK(strstr(e.message, "PostgreSQL Connection URL") == NULL);
+    CHECK(strncmp(e.message, "Destination Connection URL: Destination", 39) != 0);
     CHECK_NOT_CONTAINS(e.message, "s3cret!");
 
     /* unknown names: the source parser suggests the closest */
@@ -110,6 +113,12 @@ int main(void)
     CHECK_INT(set(&c, "Publication Name", "p", &e), PGCDC_OK);
     CHECK_INT(pgcdc_pipeline_config_validate(&c, &e), PGCDC_EINVAL);
     CHECK_CONTAINS(e.message, "Destination Connection URL is not set");
+    /* the destination's user missing: named with the destination's names only */
+    CHECK_INT(set(&c, "Destination Connection URL", "postgresql://127.0.0.1/replica", &e), PGCDC_OK);
+    CHECK_INT(set(&c, "Included Table Names", "app.orders", &e), PGCDC_OK);
+    CHECK_INT(pgcdc_pipeline_config_validate(&c, &e), PGCDC_EINVAL);
+    CHECK_CONTAINS(e.message, "Destination Username");
+    CHECK_NOT_CONTAINS(e.message, "PostgreSQL");
     pgcdc_pipeline_config_free(&c);
     return pgt_done("pipeline-config");
 }

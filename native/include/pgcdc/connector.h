@@ -154,7 +154,13 @@ pgcdc_code pgcdc_destination_prepare_table(pgcdc_destination *d, const char *tab
  * A table whose rows the destination refuses (PGCDC_EVALUE, EUNSUPPORTED,
  * EPROTOCOL, a permanent ESQL) fails alone - FAILED with the reference's log
  * line - and the rest is written: pgcdc_destination_write_failures names the
- * tables this call failed. */
+ * tables this call failed.
+ *
+ * CDC batches must come in the order they were read. One whose first change
+ * of a table is at or below that table's merged position and not already in
+ * its journal (later batches were written and merged first: the merge would
+ * never apply it) is refused whole with PGCDC_ETIMEOUT (interim), nothing
+ * written; a batch written again is accepted. */
 pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *data, size_t len,
                                            pgcdc_lsn *durable, pgcdc_error *err);
 /* The tables ("schema.table") the last write_journal moved to FAILED: up to

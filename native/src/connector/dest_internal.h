@@ -29,6 +29,12 @@ pgcdc_code cn_load(pgcdc_destination *d, cn_table *ct, pgcdc_error *err);
  * pgcdc_destination_write_failures). */
 void cn_note_failed(pgcdc_destination *d, const pl_table *t);
 
+/* dest_order.c: PGCDC_ETIMEOUT (interim) when a table's first change in the
+ * CDC batch m is at or below its merged position and not in its journal
+ * (later batches were merged before this one: the merge would skip it). */
+struct Pgcdc__V1__ChangeBatch;
+pgcdc_code cn_order_check(pgcdc_destination *d, const struct Pgcdc__V1__ChangeBatch *m, pgcdc_error *err);
+
 /* dest_schema.c: schema changes inside a batch */
 struct Pgcdc__V1__ChangeBatch;
 struct Pgcdc__V1__SchemaEvent;

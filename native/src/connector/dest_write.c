@@ -165,6 +165,9 @@ pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *
     const pgcdc_batch *batch = filtered ? filtered : in;
     const Pgcdc__V1__ChangeBatch *m = rc == PGCDC_OK ? pgcdc_batch_message(batch) : NULL;
     pgcdc_journal_stats st = {0};
+    /* a CDC batch overtaken by later, merged ones is refused (dest_order.c) */
+    if (rc == PGCDC_OK)
+        rc = cn_order_check(d, m, err);
     /* a schema change splits the batch: what came before it is written (and
      * merged by the change) before the change is applied */
     size_t from = 0, scan = 0;

@@ -84,14 +84,42 @@ static bool blank(const char *v)
     return !*v;
 }
 
+/* err's message with every src_name (the source parameter the shared
+ * parser names) replaced by dest_name: a message names only the parameter
+ * the user set. Cut to fit, like every message. */
+static void relabel(pgcdc_error *err, const char *src_name, const char *dest_name)
+{
+    if (!err || !strstr(err->message, src_name))
+        return;
+    char out[sizeof err->message];
+    size_t n = 0, sl = strlen(src_name), dl = strlen(dest_name);
+    for (const char *p = err->message; *p && n < sizeof out - 1;) {
+        if (!strncmp(p, src_name, sl)) {
+            size_t k = dl < sizeof out - 1 - n ? dl : sizeof out - 1 - n;
+            memcpy(out + n, dest_name, k);
+            n += k;
+            p += sl;
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = '\0';
+    memcpy(err->message, out, n + 1);
+}
+
 /* The destination's URL, user and password go into the second source
- * configuration under the source's names; errors are re-labelled. */
+ * configuration under the source's names; errors are re-labelled with the
+ * destination's names. */
 static pgcdc_code set_dest(pgcdc_pipeline_config *cfg, const char *src_name, const char *dest_name,
                            const char *value, pgcdc_error *err)
 {
     pgcdc_code rc = pgcdc_source_config_set(&cfg->dest, src_name, value, err);
-    if (rc != PGCDC_OK)
-        return pgcdc_error_prefix(err, "%s", dest_name);
+    if (rc != PGCDC_OK) {
+        relabel(err, src_name, dest_name);
+        if (err && !strstr(err->message, dest_name))
+            return pgcdc_error_prefix(err, "%s", dest_name);
+        return rc;
+    }
     if (!strcmp(src_name, PGCDC_P_CONNECTION_URL))
         cfg->dest_url_set = !blank(value);
     return PGCDC_OK;
@@ -222,8 +250,12 @@ pgcdc_code pgcdc_pipeline_config_validate(const pgcdc_pipeline_config *cfg, pgcd
     if (!cfg->dest_url_set)
         return pgcdc_error_set(err, PGCDC_EINVAL, "%s is not set; for a PostgreSQL destination set it to e.g. "
                                "postgresql://127.0.0.1:5432/replica", PGCDC_P_DEST_URL);
-    if ((rc = pgcdc_source_config_validate(&cfg->dest, err)) != PGCDC_OK)
-        return pgcdc_error_prefix(err, "%s", PGCDC_P_DEST_URL);
+    if ((rc = pgcdc_source_config_validate(&cfg->dest, err)) != PGCDC_OK) {
+        relabel(err, PGCDC_P_CONNECTION_URL, PGCDC_P_DEST_URL);
+        relabel(err, PGCDC_P_USERNAME, PGCDC_P_DEST_USERNAME);
+        relabel(err, PGCDC_P_PASSWORD, PGCDC_P_DEST_PASSWORD);
+        return rc;
+    }
     const char *db = pgcdc_source_config_get(&cfg->dest, "dbname");
     if (cfg->dest_database && db && strcmp(db, cfg->dest_database) != 0)
         return pgcdc_error_set(err, PGCDC_EINVAL, "%s (%s) differs from the database of %s (%s); leave one "

@@ -40,7 +40,7 @@ final class Common {
     static final Relationship FAILURE = new Relationship.Builder().name("failure")
             .description("FlowFiles that cannot be processed for a reason that retrying does not cure; "
                     + "pgcdc.error.code and pgcdc.error.message say why. Connection problems are retried instead "
-                    + "(the FlowFile stays in the incoming queue, penalized).").build();
+                    + "(the FlowFile stays in the incoming queue and the processor yields).").build();
 
     static final String MIME_TYPE = "application/x-protobuf; messageType=pgcdc.v1.ChangeBatch";
 

@@ -1,5 +1,6 @@
 package io.pgcdc.nifi;
 
+import io.pgcdc.jni.CronSchedule;
 import io.pgcdc.jni.PgcdcException;
 import io.pgcdc.nifi.services.TableStateStoreService;
 import java.time.Instant;
@@ -35,13 +36,17 @@ import org.apache.nifi.processor.exception.ProcessException;
         + "Task Schedule CRON fires. A table the destination refuses to merge goes to FAILED alone.")
 public class MergeJournalTables extends AbstractProcessor {
 
+    /* libpgcdc's own parser (io.pgcdc.jni.CronSchedule): the CLI and NiFi accept the same schedules. */
     static final Validator CRON_VALIDATOR = (subject, input, context) -> {
         final ValidationResult.Builder r = new ValidationResult.Builder().subject(subject).input(input);
         try {
-            QuartzCron.parse(input);
+            CronSchedule.parse(input);
             return r.valid(true).build();
-        } catch (final IllegalArgumentException e) {
+        } catch (final PgcdcException e) {
             return r.valid(false).explanation(e.getMessage()).build();
+        } catch (final UnsatisfiedLinkError | NoClassDefFoundError e) {
+            return r.valid(false).explanation("the pgcdc native library (libpgcdc_jni.so) cannot be loaded: "
+                    + e.getMessage()).build();
         }
     };
 
@@ -55,7 +60,7 @@ public class MergeJournalTables extends AbstractProcessor {
             .addValidator(CRON_VALIDATOR)
             .build();
 
-    private volatile QuartzCron cron;
+    private volatile CronSchedule cron;
     private volatile Instant lastCheck;
 
     @Override
@@ -70,7 +75,7 @@ public class MergeJournalTables extends AbstractProcessor {
 
     @OnScheduled
     public void onScheduled(final ProcessContext context) {
-        cron = QuartzCron.parse(context.getProperty(MERGE_CRON).getValue());
+        cron = CronSchedule.parse(context.getProperty(MERGE_CRON).getValue());
         // The first trigger merges whatever an earlier run left unmerged.
         lastCheck = Instant.EPOCH;
     }

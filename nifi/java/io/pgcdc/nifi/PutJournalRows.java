@@ -25,7 +25,11 @@ import org.apache.nifi.processor.exception.ProcessException;
  * Writes ChangeBatch FlowFiles (CDC batches or snapshot chunks) into the journal tables, each in one
  * destination transaction together with the durable source position. CDC batches must be written in
  * the order they were read (the merge skips rows below what it merged): give CDC batches a connection
- * with the FIFO prioritizer and one concurrent task; snapshot chunks may be written concurrently.
+ * with the FIFO prioritizer and one concurrent task; snapshot chunks may be written concurrently. A
+ * batch that cannot be written for now is rolled back unpenalized (it keeps its place) and the processor
+ * yields; a CDC batch is never sent to failure (the batches after it would pass it), and one that
+ * arrives after later batches were merged is refused by the destination (as interim: it stays in the
+ * queue, the log says why) instead of being written where no merge reads it.
  */
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"pgcdc", "postgresql", "journal", "cdc", "snapshot"})
@@ -81,8 +85,20 @@ public class PutJournalRows extends AbstractProcessor {
                 dest.close();
             }
             if (e.isInterim()) {
+                // Not penalized: a penalized FlowFile sorts behind every other one, even under FIFO, and the
+                // next batch would be written (and merged) first. Rolled back unpenalized it keeps its place.
                 getLogger().warn("Writing journal rows failed, will retry: {}", e.getMessage());
-                session.rollback(true);
+                session.rollback();
+                context.yield();
+                return;
+            }
+            if (Common.KIND_CDC.equals(ff.getAttribute(Common.A_KIND))) {
+                // A CDC batch never goes to failure: the batches after it would be written and merged while
+                // it waits there, and it could never be merged afterwards. It stays at the head of the queue
+                // (the flow stops here, the bulletin says why) until the cause is removed.
+                getLogger().error("Writing a CDC batch failed; it stays in the queue and is tried again (later "
+                        + "batches wait behind it): {}", e.getMessage());
+                session.rollback();
                 context.yield();
                 return;
             }

@@ -35,20 +35,20 @@ public class DestinationConnectionService extends AbstractControllerService impl
             .name("Destination Username").displayName("Destination Username")
             .description("The destination role: it creates schemas and tables. Overrides a user given in the URL.")
             .required(false)
-            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .addValidator(ParameterProperties.blankIsUnset(StandardValidators.NON_BLANK_VALIDATOR))
             .build();
     public static final PropertyDescriptor PASSWORD = new PropertyDescriptor.Builder()
             .name("Destination Password").displayName("Destination Password")
             .description("The password of the Destination Username. Never logged.")
             .required(false)
             .sensitive(true)
-            .addValidator(StandardValidators.NON_EMPTY_VALIDATOR)
+            .addValidator(ParameterProperties.blankIsUnset(StandardValidators.NON_EMPTY_VALIDATOR))
             .build();
     public static final PropertyDescriptor DATABASE = new PropertyDescriptor.Builder()
             .name("Destination Database").displayName("Destination Database")
             .description("The destination database name; must equal the URL's database when both are given.")
             .required(false)
-            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .addValidator(ParameterProperties.blankIsUnset(StandardValidators.NON_BLANK_VALIDATOR))
             .build();
     public static final PropertyDescriptor SCHEMA_PATTERN = new PropertyDescriptor.Builder()
             .name("Destination Schema Pattern").displayName("Destination Schema Pattern")

@@ -33,12 +33,23 @@ public final class ParameterProperties {
         }
     };
 
-    /** Sets every property that has a value (the default applies otherwise) on cfg under its own name. */
+    /**
+     * For an optional property: a blank value means unset, as in the CLI's configuration file (NiFi keeps a
+     * parameter whose value is "" as the empty string, so an optional parameter left empty arrives as "");
+     * any other value is checked by {@code v}.
+     */
+    public static Validator blankIsUnset(final Validator v) {
+        return (subject, input, context) -> input == null || input.isBlank()
+                ? new ValidationResult.Builder().subject(subject).input(input).valid(true).build()
+                : v.validate(subject, input, context);
+    }
+
+    /** Sets every property that has a value, not blank (the default applies otherwise), on cfg under its own name. */
     public static void apply(final PropertyContext context, final List<PropertyDescriptor> parameters,
                              final ConnectorConfig cfg) {
         for (final PropertyDescriptor d : parameters) {
             final String v = context.getProperty(d).getValue();
-            if (v != null && !v.isEmpty()) {
+            if (v != null && !v.isBlank()) {
                 cfg.set(d.getName(), v);
             }
         }

@@ -37,14 +37,14 @@ public class PostgreSQLConnectionService extends AbstractControllerService imple
             .description("The role the connector logs in as: it needs the REPLICATION attribute and SELECT on "
                     + "the replicated tables. Overrides a user given in the URL.")
             .required(false)
-            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .addValidator(ParameterProperties.blankIsUnset(StandardValidators.NON_BLANK_VALIDATOR))
             .build();
     public static final PropertyDescriptor PASSWORD = new PropertyDescriptor.Builder()
             .name("PostgreSQL Password").displayName("PostgreSQL Password")
             .description("The password of the PostgreSQL Username. Never logged.")
             .required(false)
             .sensitive(true)
-            .addValidator(StandardValidators.NON_EMPTY_VALIDATOR)
+            .addValidator(ParameterProperties.blankIsUnset(StandardValidators.NON_EMPTY_VALIDATOR))
             .build();
     public static final PropertyDescriptor PUBLICATION = new PropertyDescriptor.Builder()
             .name("Publication Name").displayName("Publication Name")
@@ -60,7 +60,7 @@ public class PostgreSQLConnectionService extends AbstractControllerService imple
                     + "and remembered in the state of CaptureChangePostgreSQL. At most 63 characters: lower-case "
                     + "letters, digits and underscores.")
             .required(false)
-            .addValidator(StandardValidators.createRegexMatchingValidator(Pattern.compile("[a-z0-9_]{1,63}")))
+            .addValidator(ParameterProperties.blankIsUnset(StandardValidators.createRegexMatchingValidator(Pattern.compile("[a-z0-9_]{1,63}"))))
             .build();
     public static final PropertyDescriptor SSL_MODE = new PropertyDescriptor.Builder()
             .name("SSL Mode").displayName("SSL Mode")

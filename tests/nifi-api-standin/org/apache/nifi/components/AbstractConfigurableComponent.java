@@ -70,4 +70,10 @@ public abstract class AbstractConfigurableComponent implements ConfigurableCompo
     public final List<PropertyDescriptor> getPropertyDescriptors() {
         return Collections.unmodifiableList(new ArrayList<>(getSupportedPropertyDescriptors()));
     }
+
+    /* As the real one: what a component log line starts with. */
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[id=" + getIdentifier() + "]";
+    }
 }

@@ -33,7 +33,4 @@ public abstract class AbstractSessionFactoryProcessor extends AbstractConfigurab
 
     @Override
     public final String getIdentifier() { return identifier; }
-
-    @Override
-    public String toString() { return getClass().getSimpleName() + "[id=" + identifier + "]"; }
 }

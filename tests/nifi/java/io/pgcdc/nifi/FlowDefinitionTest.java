@@ -285,9 +285,45 @@ class FlowDefinitionTest {
         return ps;
     }
 
+    /**
+     * As a NiFi user uploads the flow and fills only the parameters that have no usable default: both
+     * connection URLs, the publication and the tables. The others keep what the definition ships (NiFi keeps
+     * a parameter whose value is "" as "", so an optional parameter must ship without a value).
+     */
+    static Parameters requiredParameters() {
+        final Parameters ps = new Parameters();
+        for (final Map.Entry<String, Map<String, Object>> e : chain(CONNECTOR_CONTEXT, new HashSet<>()).entrySet()) {
+            ps.set(e.getKey(), (String) e.getValue().get("value"));
+        }
+        // the roles in the URLs (PostgreSQL Username / Destination Username left empty)
+        ps.set("PostgreSQL Connection URL", "jdbc:postgresql://127.0.0.1:5432/appdb?user=openflow_user");
+        ps.set("Publication Name", "openflow_pub");
+        ps.set("Destination Connection URL", "postgresql://postgres@127.0.0.1:5432/appdb_replica");
+        ps.set("Included Table Names", "app.customers, app.products, app.orders");
+        return ps;
+    }
+
+    @Test
+    void everyComponentIsValidWithOnlyTheRequiredParametersSet() throws Exception {
+        assertAllValid(requiredParameters());
+    }
+
     @Test
     void everyComponentIsValidWithTheWalkthroughValues() throws Exception {
-        final Services services = new Services(sampleParameters());
+        assertAllValid(sampleParameters());
+    }
+
+    /** Every parameter the definition ships with "" would be a set, empty value in NiFi: none may. */
+    @Test
+    void noParameterShipsAnEmptyValue() {
+        for (final Map.Entry<String, Map<String, Object>> e : chain(CONNECTOR_CONTEXT, new HashSet<>()).entrySet()) {
+            assertFalse("".equals(e.getValue().get("value")), "parameter " + e.getKey() + " ships the value \"\": "
+                    + "NiFi keeps it as an empty string; ship it without a value");
+        }
+    }
+
+    static void assertAllValid(final Parameters parameters) throws Exception {
+        final Services services = new Services(parameters);
         for (final Map<String, Object> c : components("controllerServices")) {
             final Map<String, String> props = new HashMap<>();
             map(c.get("properties")).forEach((k, v) -> props.put(k, (String) v));

@@ -74,15 +74,34 @@ class NarLayoutTest {
         }
     }
 
+    static final String NATIVE_DIR = "META-INF/bundled-dependencies/native/";
+    static final String DEPS_ENTRY = NATIVE_DIR + "pgcdc-native-deps.txt";
+    /* What a glibc-based JRE image has: glibc's libraries and OpenSSL 3. */
+    static final java.util.regex.Pattern HOST_LIB = java.util.regex.Pattern.compile(
+            "(libc|libm|libpthread|libdl|librt|libresolv)\\.so\\.\\d+|ld-linux-x86-64\\.so\\.2|lib(ssl|crypto)\\.so\\.3");
+
+    static List<String> shippedDeps() throws IOException {
+        try (JarFile jf = new JarFile(nar.toFile()); InputStream in = jf.getInputStream(jf.getEntry(DEPS_ENTRY))) {
+            return List.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")).stream()
+                    .filter(l -> !l.isBlank()).toList();
+        }
+    }
+
     @Test
-    void bundlesTheJarAndTheNativeLibraryOnly() {
+    void bundlesTheJarTheNativeLibraryAndWhatItNeeds() throws IOException {
         assertTrue(narEntries.contains(JAR_ENTRY));
         assertTrue(narEntries.contains(SO_ENTRY), "native library not at " + SO_ENTRY + ": " + narEntries);
+        assertTrue(narEntries.contains(DEPS_ENTRY), "no " + DEPS_ENTRY);
+        final List<String> deps = shippedDeps();
+        assertTrue(deps.contains("libpq.so.5"), "libpq is not shipped: " + deps);
+        assertEquals("libpq.so.5", deps.get(deps.size() - 1), "libpq is loaded after what it needs: " + deps);
         for (final String e : narEntries) {
             if (e.endsWith("/") || e.equals("META-INF/MANIFEST.MF")) {
                 continue;
             }
-            assertTrue(e.equals(JAR_ENTRY) || e.equals(SO_ENTRY), "unexpected entry in the NAR: " + e);
+            assertTrue(e.equals(JAR_ENTRY) || e.equals(SO_ENTRY) || e.equals(DEPS_ENTRY)
+                    || e.startsWith(NATIVE_DIR) && deps.contains(e.substring(NATIVE_DIR.length())),
+                    "unexpected entry in the NAR: " + e);
         }
     }
 
@@ -133,30 +152,63 @@ class NarLayoutTest {
         }
     }
 
-    @Test
-    void nativeLibraryNeedsNoLibraryOfOurs() throws Exception {
-        final Path so = Files.createTempFile("libpgcdc_jni", ".so");
-        try {
-            try (JarFile jf = new JarFile(nar.toFile()); InputStream in = jf.getInputStream(jf.getEntry(SO_ENTRY))) {
-                Files.write(so, in.readAllBytes());
+    static List<String> needed(final Path so) throws Exception {
+        final Process p = new ProcessBuilder("readelf", "-d", so.toString()).redirectErrorStream(true).start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertFalse(out.contains("RPATH") || out.contains("RUNPATH"), so.getFileName() + ": no RPATH/RUNPATH:\n" + out);
+        final List<String> needed = new ArrayList<>();
+        for (final String line : out.split("\n")) {
+            if (line.contains("(NEEDED)")) {
+                needed.add(line.replaceAll(".*\\[(.*)\\].*", "$1"));
             }
-            final Process p = new ProcessBuilder("readelf", "-d", so.toString()).redirectErrorStream(true).start();
-            final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), out);
-            final List<String> needed = new ArrayList<>();
-            for (final String line : out.split("\n")) {
-                if (line.contains("(NEEDED)")) {
-                    needed.add(line.replaceAll(".*\\[(.*)\\].*", "$1"));
+        }
+        return needed;
+    }
+
+    /**
+     * readelf -d of the JNI library and of every library shipped with it: each NEEDED entry is shipped in
+     * the NAR (listed before it) or is glibc's or OpenSSL 3's - all a glibc-based JRE image has.
+     */
+    @Test
+    void everyNeededLibraryIsShippedOrGlibcOrOpenSsl3() throws Exception {
+        final Path dir = Files.createTempDirectory("nar-needed");
+        try {
+            final List<String> deps = shippedDeps();
+            final List<String> files = new ArrayList<>(deps);
+            files.add("libpgcdc_jni.so");
+            try (JarFile jf = new JarFile(nar.toFile())) {
+                for (final String f : files) {
+                    try (InputStream in = jf.getInputStream(jf.getEntry(NATIVE_DIR + f))) {
+                        Files.write(dir.resolve(f), in.readAllBytes());
+                    }
                 }
             }
-            assertFalse(needed.isEmpty(), "readelf shows no NEEDED entry at all:\n" + out);
-            for (final String lib : needed) {
-                assertFalse(lib.contains("pgcdc"), "the JNI library needs " + lib + ": libpgcdc must be linked in statically");
+            final List<String> host = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                final String f = files.get(i);
+                final List<String> needed = needed(dir.resolve(f));
+                assertFalse(needed.isEmpty(), f + ": readelf shows no NEEDED entry at all");
+                for (final String n : needed) {
+                    assertFalse(n.contains("pgcdc"), f + " needs " + n + ": libpgcdc must be linked in statically");
+                    assertFalse(n.startsWith("libprotobuf-c"), f + " needs " + n + ": protobuf-c must be linked in");
+                    if (HOST_LIB.matcher(n).matches()) {
+                        host.add(n);
+                        continue;
+                    }
+                    final int at = deps.indexOf(n);
+                    assertTrue(at >= 0 && at < i, f + " needs " + n + ", which is neither shipped before it nor "
+                            + "a glibc or OpenSSL 3 library");
+                }
             }
-            assertTrue(needed.stream().anyMatch(l -> l.startsWith("libpq.so")), "libpq expected as a system library: " + needed);
-            assertFalse(out.contains("RPATH") || out.contains("RUNPATH"), "no RPATH/RUNPATH into a build tree:\n" + out);
+            System.err.println("NEEDED from the host: " + new java.util.TreeSet<>(host));
         } finally {
-            Files.deleteIfExists(so);
+            try (var l = Files.list(dir)) {
+                for (final Path f : l.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
         }
     }
 
@@ -176,6 +228,127 @@ class NarLayoutTest {
         } finally {
             Files.deleteIfExists(so);
             Files.deleteIfExists(dir);
+        }
+    }
+
+    /* NiFi's NarUnpacker, directory mode: META-INF/bundled-dependencies/ -> NAR-INF/bundled-dependencies/. */
+    static Path unpackToDirectory(final Path work) throws IOException {
+        final Path deps = work.resolve("NAR-INF/bundled-dependencies");
+        try (JarFile jf = new JarFile(nar.toFile())) {
+            for (final java.util.Enumeration<java.util.jar.JarEntry> en = jf.entries(); en.hasMoreElements(); ) {
+                final java.util.jar.JarEntry e = en.nextElement();
+                if (e.isDirectory() || !e.getName().startsWith("META-INF/bundled-dependencies/")) {
+                    continue;
+                }
+                final Path to = deps.resolve(e.getName().substring("META-INF/bundled-dependencies/".length()));
+                Files.createDirectories(to.getParent());
+                try (InputStream in = jf.getInputStream(e)) {
+                    Files.copy(in, to);
+                }
+            }
+        }
+        return deps;
+    }
+
+    /* NiFi's NarUnpacker, uber-jar mode (nifi.nar.unpack.uber.jar=true, Stateless NiFi): the bundled jars'
+     * entries and the NAR's other non-META-INF-mapped files (the native ones, under their NAR names) in one jar. */
+    static Path unpackToUberJar(final Path work) throws IOException {
+        final Path uber = work.resolve("NAR-INF/bundled-dependencies/pgcdc.nar.unpacked.uber.jar");
+        Files.createDirectories(uber.getParent());
+        final java.util.Set<String> seen = new java.util.HashSet<>();
+        try (JarFile jf = new JarFile(nar.toFile());
+             java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(uber))) {
+            for (final java.util.Enumeration<java.util.jar.JarEntry> en = jf.entries(); en.hasMoreElements(); ) {
+                final java.util.jar.JarEntry e = en.nextElement();
+                if (e.isDirectory() || !e.getName().startsWith("META-INF/bundled-dependencies/")) {
+                    continue;
+                }
+                try (InputStream in = jf.getInputStream(e)) {
+                    if (e.getName().endsWith(".jar")) {
+                        try (JarInputStream j = new JarInputStream(in)) {
+                            for (ZipEntry je; (je = j.getNextEntry()) != null; ) {
+                                if (!je.isDirectory() && !je.getName().startsWith("META-INF/") && seen.add(je.getName())) {
+                                    out.putNextEntry(new ZipEntry(je.getName()));
+                                    j.transferTo(out);
+                                    out.closeEntry();
+                                }
+                            }
+                        }
+                    } else if (seen.add(e.getName())) {
+                        out.putNextEntry(new ZipEntry(e.getName()));
+                        in.transferTo(out);
+                        out.closeEntry();
+                    }
+                }
+            }
+        }
+        return uber;
+    }
+
+    /*
+     * Runs NativeLoadProbe in a child JVM on the class path given, with no LD_LIBRARY_PATH. As root with
+     * unshare(1), in a private mount namespace where the system's libpq and libprotobuf-c are replaced by
+     * empty files, so only what the NAR ships can serve (a stock NiFi host has neither).
+     */
+    static String probe(final String classPath, final String libraryPath) throws Exception {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final List<String> jvm = List.of(java, "-Djava.library.path=" + libraryPath, "-cp", classPath,
+                "io.pgcdc.nifi.NativeLoadProbe");
+        final List<String> cmd = new ArrayList<>();
+        final boolean hide = "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/unshare"));
+        if (hide) {
+            final StringBuilder sh = new StringBuilder("set -e; for f in /usr/lib/x86_64-linux-gnu/libpq.so* "
+                    + "/usr/lib/x86_64-linux-gnu/libprotobuf-c.so*; do [ -e \"$f\" ] || continue; "
+                    + "mount --bind /dev/null \"$(readlink -f \"$f\")\"; done; exec");
+            for (final String a : jvm) {
+                sh.append(" '").append(a.replace("'", "'\\''")).append("'");
+            }
+            cmd.addAll(List.of("/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c", sh.toString()));
+        } else {
+            System.err.println("not root or no unshare: the system's libpq is not hidden from the child JVM");
+            cmd.addAll(jvm);
+        }
+        final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("LD_LIBRARY_PATH");
+        final Process p = pb.start();
+        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + "\n" + out);
+        assertTrue(out.contains("LOADED"), out);
+        return out;
+    }
+
+    @Test
+    void loadsOnAHostWithoutLibpqWhenUnpackedToADirectory() throws Exception {
+        final Path work = Files.createTempDirectory("nar-dir");
+        try {
+            final Path deps = unpackToDirectory(work);
+            // NarClassLoader.findLibrary looks in native/ (here: java.library.path)
+            final String out = probe(deps.resolve("pgcdc-nifi-processors.jar") + ":" + System.getenv("PGCDC_NIFI_TEST_CP"),
+                    deps.resolve("native").toString());
+            assertTrue(out.contains("MAPPED " + deps.resolve("native/libpq.so.5")), "libpq not from the NAR:\n" + out);
+            assertFalse(out.contains("libprotobuf-c"), "libprotobuf-c mapped:\n" + out);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    @Test
+    void loadsOnAHostWithoutLibpqWhenUnpackedToAnUberJar() throws Exception {
+        final Path work = Files.createTempDirectory("nar-uber");
+        try {
+            final Path uber = unpackToUberJar(work);
+            final String out = probe(uber + ":" + System.getenv("PGCDC_NIFI_TEST_CP"), work.resolve("no-such-dir").toString());
+            assertTrue(out.matches("(?s).*MAPPED /tmp/pgcdc-jni-[^/]+/libpq\\.so\\.5.*"), "libpq not extracted from the jar:\n" + out);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    static void deleteTree(final Path p) throws IOException {
+        try (var s = Files.walk(p)) {
+            for (final Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
         }
     }
 }

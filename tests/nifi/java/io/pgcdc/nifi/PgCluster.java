@@ -78,6 +78,11 @@ final class PgCluster implements AutoCloseable {
         return "/usr/lib/postgresql/15/bin/psql";
     }
 
+    /** A server restart as clients see it: every connection ends, then the same port answers again. */
+    void restart() throws IOException, InterruptedException {
+        run(List.of(script.toString(), "restart", dir, "0"), null);
+    }
+
     @Override
     public void close() throws IOException {
         try {

@@ -11,8 +11,6 @@ import io.pgcdc.nifi.testkit.Parameters;
 import io.pgcdc.nifi.testkit.ProcessorRunner;
 import io.pgcdc.nifi.testkit.Services;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -23,32 +21,42 @@ import org.junit.jupiter.api.Test;
 /** Processor and service behaviour that needs no server: cron, validation, parameters, routing. */
 class ProcessorUnitTest {
 
-    static Instant utc(final int y, final int mo, final int d, final int h, final int mi, final int s) {
-        return ZonedDateTime.of(y, mo, d, h, mi, s, 0, ZoneOffset.UTC).toInstant();
-    }
-
+    /** The table of expressions the C parser is tested with (tests/ingest/cron_table.txt), through JNI. */
     @Test
-    void cronFiresOnItsSeconds() {
-        final QuartzCron every5min = QuartzCron.parse("0 */5 * * * ?");
-        assertFalse(every5min.continuous());
-        assertTrue(every5min.firesBetween(utc(2026, 1, 1, 10, 4, 59), utc(2026, 1, 1, 10, 5, 0)));
-        assertFalse(every5min.firesBetween(utc(2026, 1, 1, 10, 5, 0), utc(2026, 1, 1, 10, 9, 59)));
-        final QuartzCron weekdays = QuartzCron.parse("30 15 2 ? * MON-FRI");
-        // 2026-01-03 is a Saturday, 2026-01-05 a Monday.
-        assertFalse(weekdays.firesBetween(utc(2026, 1, 3, 0, 0, 0), utc(2026, 1, 4, 23, 59, 59)));
-        assertTrue(weekdays.firesBetween(utc(2026, 1, 5, 2, 15, 29), utc(2026, 1, 5, 2, 15, 30)));
-        final QuartzCron jan1 = QuartzCron.parse("0 0 0 1 JAN ? 2027");
-        assertTrue(jan1.matches(ZonedDateTime.of(2027, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC)));
-        assertFalse(jan1.matches(ZonedDateTime.of(2028, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC)));
-        assertTrue(QuartzCron.parse("* * * * * ?").continuous());
-    }
-
-    @Test
-    void cronRefusesWhatItCannotSchedule() {
-        for (final String bad : List.of("* * * * *", "0 0 12 L * ?", "0 0 25 * * ?", "0 0 12 ? * ?", "x * * * * ?", "")) {
-            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuartzCron.parse(bad), bad);
-            assertFalse(e.getMessage().isBlank());
+    void cronAcceptsAndFiresExactlyAsTheCli() throws Exception {
+        final java.nio.file.Path table = java.nio.file.Path.of(System.getenv("PGCDC_SOURCE_ROOT"), "tests", "ingest",
+                "cron_table.txt");
+        int rows = 0;
+        for (final String line : java.nio.file.Files.readAllLines(table)) {
+            if (line.startsWith("#") || !line.contains("|")) {
+                continue;
+            }
+            final String[] f = line.split("\\|");
+            final String expr = f[0].trim();
+            final Instant after = Instant.parse(f[1].trim());
+            final String want = f[2].trim();
+            rows++;
+            final ProcessorRunner r = new ProcessorRunner(new MergeJournalTables(), new Services(new Parameters()));
+            r.property("Table State Store", "none").property("Merge Task Schedule CRON", expr);
+            final boolean valid = r.validate().stream().noneMatch(v -> v.getSubject().equals("Merge Task Schedule CRON"));
+            if (want.equals("invalid")) {
+                assertFalse(valid, expr + " accepted");
+                assertThrows(io.pgcdc.jni.PgcdcException.class, () -> io.pgcdc.jni.CronSchedule.parse(expr), expr);
+                continue;
+            }
+            assertTrue(valid, expr + " refused: " + r.validate());
+            final io.pgcdc.jni.CronSchedule c = io.pgcdc.jni.CronSchedule.parse(expr);
+            assertEquals(Instant.parse(want).getEpochSecond(), c.nextAfter(after.getEpochSecond()), expr + " after " + after);
+            assertTrue(c.firesBetween(after, Instant.parse(want)), expr);
+            assertFalse(c.firesBetween(after, Instant.parse(want).minusSeconds(1)), expr);
         }
+        assertTrue(rows >= 10, "rows read from " + table);
+        assertTrue(io.pgcdc.jni.CronSchedule.parse("* * * * * ?").continuous());
+        assertFalse(io.pgcdc.jni.CronSchedule.parse("0 */5 * * * ?").continuous());
+    }
+
+    @Test
+    void cronMessageNamesTheField() {
         final ProcessorRunner r = new ProcessorRunner(new MergeJournalTables(), new Services(new Parameters()));
         r.property("Table State Store", "none").property("Merge Task Schedule CRON", "0 0 25 * * ?");
         final Collection<ValidationResult> errors = r.validate();
@@ -89,6 +97,24 @@ class ProcessorUnitTest {
         ok.enableAll();
         assertEquals("pgcdc_0a1b2c3d000040008000" + "00000000abcd", svc.getSlotName());
         assertTrue(svc.getSlotName().length() <= 63);
+    }
+
+    /** NiFi keeps a parameter whose value is "" as ""; an optional property left so is unset, as in the CLI. */
+    @Test
+    void blankOptionalPropertiesAreUnset() {
+        final Parameters ps = new Parameters().set("Empty", "");
+        final Services s = new Services(ps);
+        final String id = "0a1b2c3d-0000-4000-8000-00000000abcd";
+        final PostgreSQLConnectionService svc = s.add(id, new PostgreSQLConnectionService(), Map.of(
+                "PostgreSQL Connection URL", "jdbc:postgresql://127.0.0.1:5432/appdb?user=u", "PostgreSQL Username", "#{Empty}",
+                "PostgreSQL Password", "#{Empty}", "Publication Name", "pub", "Replication Slot Name", "#{Empty}"));
+        s.add("dst", new io.pgcdc.nifi.services.DestinationConnectionService(), Map.of(
+                "Destination Type", "POSTGRESQL", "Destination Connection URL", "postgresql://u@127.0.0.1/db",
+                "Destination Username", "#{Empty}", "Destination Password", "#{Empty}", "Destination Database", "#{Empty}"));
+        assertTrue(s.validate(id).isEmpty(), s.validate(id).toString());
+        assertTrue(s.validate("dst").isEmpty(), s.validate("dst").toString());
+        s.enableAll();
+        assertEquals("pgcdc_0a1b2c3d000040008000" + "00000000abcd", svc.getSlotName());
     }
 
     @Test

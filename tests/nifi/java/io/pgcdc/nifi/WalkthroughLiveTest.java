@@ -51,6 +51,7 @@ class WalkthroughLiveTest {
         pg.sql("postgres", "CREATE DATABASE replica_cli");
         pg.sql("postgres", "CREATE DATABASE replica_fail");
         pg.sql("postgres", "CREATE DATABASE replica_big");
+        pg.sql("postgres", "CREATE DATABASE replica_order");
         pg.sql("appdb", Files.readString(examples.resolve("01-test-data.sql")));
         String setup = Files.readString(examples.resolve("02-replication-setup.sql"))
                 .replace(":'password'", "'" + PASSWORD + "'");
@@ -116,9 +117,10 @@ class WalkthroughLiveTest {
         return s;
     }
 
+    /** A processor of the flow; penalties short (the flow's 30 sec would only slow the test down). */
     static ProcessorRunner runner(final Processor p, final Services s, final MockStateManager state) {
         final ProcessorRunner r = state == null ? new ProcessorRunner(p, s) : new ProcessorRunner(p, s, state);
-        r.property("Table State Store", "store");
+        r.property("Table State Store", "store").penaltyDuration(200, TimeUnit.MILLISECONDS);
         return r;
     }
 
@@ -188,43 +190,44 @@ class WalkthroughLiveTest {
             fetch = runner(new FetchTableSnapshot(), s, null);
             putSnapshot = runner(new PutJournalRows(), s, null);
             update = runner(new UpdateTableState(), s, null);
-            putCdc = runner(new PutJournalRows(), s, null);
+            putCdc = runner(new PutJournalRows(), s, null).fifo();   // the flow gives the CDC batches FIFO
             merge = runner(new MergeJournalTables(), s, null).property("Merge Task Schedule CRON", "#{Merge Task Schedule CRON}");
             waitState = runner(new WaitForTableState(), s, null);
             mark = runner(new MarkTableFailed(), s, null);
         }
 
+        /* Each processor keeps running between steps; what it throws is handled as NiFi's framework does. */
         void step() {
-            capture.trigger(1);
+            capture.triggerAsFramework(1);
             putCdc.enqueue(capture.take("success"));
-            list.trigger(1);
+            list.triggerAsFramework(1);
             fetch.enqueue(list.take("success"));
             waitState.enqueue(list.take("tables"));
-            while (fetch.queued() > 0) {
-                fetch.trigger(1);
-            }
+            drain(fetch);
             putSnapshot.enqueue(fetch.take("success"));
             mark.enqueue(fetch.take("failure"));
-            while (putSnapshot.queued() > 0) {
-                putSnapshot.trigger(1);
-            }
+            drain(putSnapshot);
             update.enqueue(putSnapshot.take("success"));
             mark.enqueue(putSnapshot.take("failure"));
-            // a snapshot waits (rolled back) until the CDC batches are written past its point
-            for (int i = 0; i < 5 && update.queued() > 0; i++) {
-                update.trigger(1);
-            }
+            // a snapshot waits (rolled back, penalized) until the CDC batches are written past its point
+            update.triggerAsFramework(5);
             update.take("success");
             mark.enqueue(update.take("failure"));
-            while (putCdc.queued() > 0) {
-                putCdc.trigger(1);
-            }
+            drain(putCdc);
             putCdc.take("success");
             assertTrue(putCdc.take("failure").isEmpty(), "a CDC batch failed: " + putCdc.logLines());
-            merge.trigger(1);
-            waitState.trigger(1);
+            merge.triggerAsFramework(1);
+            waitState.triggerAsFramework(1);
             waitState.enqueue(waitState.take("wait"));
             assertTrue(mark.queued() == 0, "FlowFiles routed to Mark Table Failed: " + fetch.logLines() + putSnapshot.logLines() + update.logLines());
+        }
+
+        /* Triggers until its queue is empty (or 10 s: FlowFiles waiting out a penalty are left). */
+        static void drain(final ProcessorRunner r) {
+            final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (r.queued() > 0 && System.nanoTime() < end) {
+                r.triggerAsFramework(1);
+            }
         }
 
         void stop() {
@@ -284,7 +287,7 @@ class WalkthroughLiveTest {
         assertEquals("0", pg.sql("appdb", "SELECT count(*) FROM pg_replication_slots WHERE temporary"),
                 "the snapshot's temporary slot is dropped once every table is replicating");
         // libpgcdc's own log lines reach the logger of the processor that made the call
-        assertTrue(flow.capture.logLines().stream().anyMatch(l -> l.startsWith("INFO created replication slot nifi_slot")),
+        assertTrue(flow.capture.logLines().stream().anyMatch(l -> l.startsWith("INFO CaptureChangePostgreSQL[id=") && l.contains("] created replication slot nifi_slot")),
                 flow.capture.logLines().toString());
 
         // 2. The walkthrough's changes, the CLI catches up; a commit of the capture fails once: the batch
@@ -423,5 +426,80 @@ class WalkthroughLiveTest {
             flow.stop();
             services.disableAll();
         }
+    }
+
+    /**
+     * Issue 8 item 3: batch N's write fails (the destination restarted under the writer's connection) while
+     * batch N+1 waits behind it, and a merge runs before N is written again. N must be written before N+1
+     * (retried in place, not penalized behind it); otherwise N lands below the merged position, is never
+     * merged, and the destination differs from the source for good.
+     */
+    @Test
+    void aRetriedCdcBatchIsNotOvertakenAcrossADestinationRestart() throws Exception {
+        pg.sql("appdb", "CREATE TABLE app.seq (id integer PRIMARY KEY, v integer NOT NULL);"
+                + "CREATE PUBLICATION seq_pub FOR TABLE app.seq;");
+        // Incremental ingestion: no snapshot to wait for (the table starts empty), the test stays short.
+        final Parameters ps = parameters("seq_slot", "replica_order").set("Publication Name", "seq_pub")
+                .set("Included Table Names", "app.seq").set("Ingestion Type", "incremental");
+        final Services services = services(ps);
+        final Flow flow = new Flow(services);
+        try {
+            final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!"INCREMENTAL_REPLICATION".equals(states(services).get("app.seq"))) {
+                assertTrue(System.nanoTime() < end, "app.seq: " + states(services));
+                flow.step();
+            }
+            flow.step();
+            // Batch N (v = 1, id 2 inserted) and batch N+1 (v = 2), captured into Put CDC Journal Rows' queue.
+            pg.sql("appdb", "INSERT INTO app.seq VALUES (1, 0); UPDATE app.seq SET v = 1; INSERT INTO app.seq VALUES (2, 1);");
+            flow.putCdc.enqueue(captureBatch(flow));
+            pg.sql("appdb", "UPDATE app.seq SET v = 2 WHERE id = 1;");
+            flow.putCdc.enqueue(captureBatch(flow));
+            // The capture is stopped first: a server shutting down waits for its logical walsenders' client to
+            // confirm what it was sent (wal_sender_timeout), and the capture is not polled meanwhile.
+            flow.capture.stop();
+            pg.restart();                              // the writer's and the merger's connections are gone
+            flow.putCdc.triggerAsFramework(2);         // N fails (interim) and is retried ...
+            flow.merge.triggerAsFramework(2);          // ... while the merge runs (its first try fails too)
+            Flow.drain(flow.putCdc);
+            flow.putCdc.take("success");
+            assertTrue(flow.putCdc.take("failure").isEmpty(), flow.putCdc.logLines().toString());
+            final long end2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!liveRows("replica_order", "seq").equals(sourceRows("seq"))) {
+                assertTrue(System.nanoTime() < end2, "app.seq differs from the source:\n" + liveRows("replica_order", "seq")
+                        + "\nsource:\n" + sourceRows("seq") + "\n" + flow.putCdc.logLines());
+                flow.step();
+            }
+
+            // The destination's guard: a batch that arrives after a later one was merged is refused (interim,
+            // it stays queued) instead of being written below the merged position.
+            pg.sql("appdb", "UPDATE app.seq SET v = 3 WHERE id = 1;");
+            final List<MockFlowFile> early = captureBatch(flow);
+            pg.sql("appdb", "UPDATE app.seq SET v = 4 WHERE id = 2;");
+            flow.putCdc.enqueue(captureBatch(flow));
+            Flow.drain(flow.putCdc);
+            flow.merge.triggerAsFramework(1);
+            flow.putCdc.enqueue(early);
+            flow.putCdc.triggerAsFramework(early.size());
+            assertTrue(flow.putCdc.queued() > 0, "the overtaken batch was written: " + flow.putCdc.logLines());
+            assertTrue(flow.putCdc.logLines().stream().anyMatch(l -> l.contains("arrived after later batches were "
+                    + "already merged")), flow.putCdc.logLines().toString());
+        } finally {
+            flow.stop();
+            services.disableAll();
+        }
+    }
+
+    /* Triggers the capture until it emits a batch with changes; returns what it emitted (position-only
+     * batches of a quiet stream included, in order). */
+    static List<MockFlowFile> captureBatch(final Flow flow) {
+        final List<MockFlowFile> out = new java.util.ArrayList<>();
+        final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (out.stream().noneMatch(f -> !"0".equals(f.getAttribute("pgcdc.changes")))) {
+            assertTrue(System.nanoTime() < end, "no batch captured: " + flow.capture.logLines());
+            flow.capture.triggerAsFramework(1);
+            out.addAll(flow.capture.take("success"));
+        }
+        return out;
     }
 }

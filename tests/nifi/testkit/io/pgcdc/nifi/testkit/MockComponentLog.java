@@ -4,13 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.nifi.logging.ComponentLog;
 
-/** Collects log lines ("LEVEL message", {} placeholders filled) and echoes them to stderr. Thread-safe. */
+/**
+ * Collects log lines and echoes them to stderr. Thread-safe. As NiFi's component log, every line starts with
+ * the component ({@code Name[id=...]}, its toString()) and a trailing Throwable is appended to the message:
+ * a line reads "LEVEL Name[id=...] message".
+ */
 public final class MockComponentLog implements ComponentLog {
-    private final String name;
+    private final Object component;
     private final List<String> lines = new ArrayList<>();
 
-    MockComponentLog(final String name) {
-        this.name = name;
+    MockComponentLog(final Object component) {
+        this.component = component;
     }
 
     public synchronized List<String> lines() {
@@ -31,9 +35,9 @@ public final class MockComponentLog implements ComponentLog {
         if (arg < args.length && args[args.length - 1] instanceof Throwable t) {
             sb.append(": ").append(t);
         }
-        final String line = level + " " + sb;
+        final String line = level + " " + component + " " + sb;
         lines.add(line);
-        System.err.println("[" + name + "] " + line);
+        System.err.println(line);
     }
 
     @Override public void warn(final String msg, final Throwable t) { log("WARN", msg, t); }
@@ -49,7 +53,7 @@ public final class MockComponentLog implements ComponentLog {
     @Override public void info(final String msg, final Throwable t) { log("INFO", msg, t); }
     @Override public void info(final String msg, final Object... os) { log("INFO", msg, os); }
     @Override public void info(final String msg) { log("INFO", msg); }
-    @Override public String getName() { return name; }
+    @Override public String getName() { return component.getClass().getName(); }
     @Override public void error(final String msg, final Throwable t) { log("ERROR", msg, t); }
     @Override public void error(final String msg, final Object... os) { log("ERROR", msg, os); }
     @Override public void error(final String msg) { log("ERROR", msg); }

@@ -33,11 +33,12 @@ final class MockContext implements ProcessContext, ConfigurationContext, Validat
         this.state = state;
     }
 
-    /* The effective value: parameters substituted, else the descriptor's default. */
+    /* The effective value: parameters substituted; unset (null), the descriptor's default. As NiFi, an empty
+     * value stays "" (it is not replaced by the default). */
     String effective(final PropertyDescriptor d) {
         final String r = raw.get(d.getName());
         final String v = r == null ? null : parameters.resolve(r);
-        return v == null || v.isEmpty() ? d.getDefaultValue() : v;
+        return v == null ? d.getDefaultValue() : v;
     }
 
     /* Validation as NiFi runs it before scheduling or enabling: an unknown parameter is an error too. */

@@ -17,16 +17,16 @@ public final class MockFlowFile implements FlowFile {
     private final long version;
     private final Map<String, String> attributes;
     private final byte[] content;
-    private final boolean penalized;
+    private final long penaltyExpiration;   // System.nanoTime() until which it is penalized; 0: not penalized
     private final long entryDate;
 
     MockFlowFile(final long id, final long version, final Map<String, String> attributes, final byte[] content,
-                 final boolean penalized) {
+                 final long penaltyExpiration) {
         this.id = id;
         this.version = version;
         this.attributes = Collections.unmodifiableMap(new HashMap<>(attributes));
         this.content = content;
-        this.penalized = penalized;
+        this.penaltyExpiration = penaltyExpiration;
         this.entryDate = System.currentTimeMillis();
     }
 
@@ -35,15 +35,29 @@ public final class MockFlowFile implements FlowFile {
         final Map<String, String> a = new HashMap<>(attributes);
         final long id = IDS.incrementAndGet();
         a.putIfAbsent("uuid", java.util.UUID.randomUUID().toString());
-        return new MockFlowFile(id, 0, a, content, false);
+        return new MockFlowFile(id, 0, a, content, 0);
     }
 
     static MockFlowFile create() {
         return of(new byte[0], Map.of());
     }
 
-    MockFlowFile with(final Map<String, String> attrs, final byte[] data, final boolean pen) {
-        return new MockFlowFile(id, version + 1, attrs, data, pen);
+    MockFlowFile with(final Map<String, String> attrs, final byte[] data) {
+        return new MockFlowFile(id, version + 1, attrs, data, penaltyExpiration);
+    }
+
+    /** This FlowFile penalized until System.nanoTime() reaches {@code until} (as NiFi's penalize). */
+    MockFlowFile penalizedUntil(final long until) {
+        return new MockFlowFile(id, version + 1, attributes, content, until);
+    }
+
+    /** Whether it is still penalized at {@code now} (System.nanoTime()). */
+    boolean penalizedAt(final long now) {
+        return penaltyExpiration != 0 && now - penaltyExpiration < 0;
+    }
+
+    long penaltyExpiration() {
+        return penaltyExpiration;
     }
 
     long version() {
@@ -64,7 +78,7 @@ public final class MockFlowFile implements FlowFile {
     @Override public long getLineageStartIndex() { return 0; }
     @Override public Long getLastQueueDate() { return entryDate; }
     @Override public long getQueueDateIndex() { return 0; }
-    @Override public boolean isPenalized() { return penalized; }
+    @Override public boolean isPenalized() { return penalizedAt(System.nanoTime()); }
     @Override public String getAttribute(final String key) { return attributes.get(key); }
     @Override public long getSize() { return content.length; }
     @Override public Map<String, String> getAttributes() { return attributes; }

@@ -25,13 +25,16 @@ import org.apache.nifi.processor.io.OutputStreamCallback;
  * A process session of the test driver, with NiFi's rules that matter here: FlowFiles are immutable
  * versions (an outdated one is refused), every FlowFile taken or created must be transferred or removed
  * before commit, transfers reach the output queues only on commit, commitAsync's callbacks run after it,
- * rollback returns the FlowFiles taken to the input queue.
+ * rollback returns the FlowFiles taken to the input queue behind the others (penalized: behind every
+ * unpenalized one, and not taken again before the penalty ends). A commit the runner was told to fail
+ * rolls back, runs commitAsync's onFailure and then throws (out of onTrigger), as nifi-mock's session and
+ * NiFi's do.
  */
 final class MockSession implements ProcessSession {
     private final ProcessorRunner runner;
     private final Map<Long, MockFlowFile> current = new LinkedHashMap<>();   // every FlowFile of the session, latest version
-    private final Map<Long, MockFlowFile> taken = new HashMap<>();           // from the input queue, as taken
-    private final Map<Long, Relationship> transfers = new HashMap<>();
+    private final Map<Long, MockFlowFile> taken = new LinkedHashMap<>();     // from the input queue, as taken, in order
+    private final Map<Long, Relationship> transfers = new LinkedHashMap<>();
     private final List<Long> removed = new ArrayList<>();
 
     MockSession(final ProcessorRunner runner) {
@@ -60,6 +63,7 @@ final class MockSession implements ProcessSession {
 
     @Override
     public void commit() {
+        failIfInjected();
         for (final Long id : current.keySet()) {
             if (!transfers.containsKey(id) && !removed.contains(id)) {
                 throw new IllegalStateException("FlowFile " + current.get(id) + " transfer relationship not specified");
@@ -85,16 +89,24 @@ final class MockSession implements ProcessSession {
 
     @Override
     public void commitAsync(final Runnable onSuccess, final Consumer<Throwable> onFailure) {
-        if (runner.consumeCommitFailure() && !current.isEmpty()) {
+        try {
+            commit();
+        } catch (final RuntimeException e) {
             rollback(false);
             if (onFailure != null) {
-                onFailure.accept(new ProcessException("commit failed (injected by the test driver)"));
+                onFailure.accept(e);
             }
-            return;
+            throw e;
         }
-        commit();
         if (onSuccess != null) {
             onSuccess.run();
+        }
+    }
+
+    /* A commit with FlowFiles fails when the runner was told so (before anything reaches the output queues). */
+    private void failIfInjected() {
+        if (!current.isEmpty() && runner.consumeCommitFailure()) {
+            throw new ProcessException("commit failed (injected by the test driver)");
         }
     }
 
@@ -106,7 +118,7 @@ final class MockSession implements ProcessSession {
     @Override
     public void rollback(final boolean penalize) {
         for (final MockFlowFile ff : taken.values()) {
-            runner.requeue(penalize ? ff.with(ff.getAttributes(), ff.content(), true) : ff);
+            runner.requeue(penalize ? runner.penalize(ff) : ff);
         }
         clear();
     }
@@ -144,8 +156,7 @@ final class MockSession implements ProcessSession {
 
     @Override
     public FlowFile penalize(final FlowFile flowFile) {
-        final MockFlowFile m = check(flowFile);
-        return update(m.with(m.getAttributes(), m.content(), true));
+        return update(runner.penalize(check(flowFile)));
     }
 
     @Override
@@ -158,7 +169,7 @@ final class MockSession implements ProcessSession {
         final MockFlowFile m = check(flowFile);
         final Map<String, String> a = new HashMap<>(m.getAttributes());
         a.putAll(attributes);
-        return update(m.with(a, m.content(), m.isPenalized()));
+        return update(m.with(a, m.content()));
     }
 
     @Override
@@ -214,7 +225,7 @@ final class MockSession implements ProcessSession {
         } catch (final IOException e) {
             throw new ProcessException(e);
         }
-        return update(m.with(m.getAttributes(), out.toByteArray(), m.isPenalized()));
+        return update(m.with(m.getAttributes(), out.toByteArray()));
     }
 
     @Override

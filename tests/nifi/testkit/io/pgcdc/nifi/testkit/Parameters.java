@@ -19,26 +19,34 @@ public final class Parameters {
         return Map.copyOf(values);
     }
 
-    /** The value with every #{...} substituted; IllegalArgumentException for an unknown parameter (as NiFi's
-     * validation). A parameter without a value, alone in the property, leaves the property unset (null). */
+    /**
+     * The value with every #{...} substituted; IllegalArgumentException for an unknown parameter (as NiFi's
+     * validation). As NiFi's StandardParameterTokenList.substitute: the result is null (the property unset)
+     * only when every parameter referenced has no value and nothing else is left; a parameter whose value
+     * is "" gives "" (a set, empty property, which the validators see).
+     */
     public String resolve(final String raw) {
         if (raw == null) {
             return null;
         }
         final Matcher m = REF.matcher(raw);
         final StringBuilder sb = new StringBuilder();
-        boolean any = false;
+        int refs = 0;
+        int nulls = 0;
         while (m.find()) {
-            any = true;
+            refs++;
             final String name = m.group(1);
             if (!values.containsKey(name)) {
                 throw new IllegalArgumentException("Property references Parameter '" + name + "' but the Parameter "
                         + "Context has no such Parameter");
             }
             final String v = values.get(name);
+            if (v == null) {
+                nulls++;
+            }
             m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? "" : v));
         }
         m.appendTail(sb);
-        return any && sb.length() == 0 ? null : sb.toString();
+        return refs > 0 && nulls == refs && sb.length() == 0 ? null : sb.toString();
     }
 }

@@ -40,7 +40,7 @@ public final class Services implements ControllerServiceLookup {
 
     /** Initializes the service (as NiFi does when it is added to the flow) with the given properties. */
     public <T extends ControllerService> T add(final String id, final T service, final Map<String, String> properties) {
-        final MockComponentLog log = new MockComponentLog(service.getClass().getSimpleName());
+        final MockComponentLog log = new MockComponentLog(service);
         final MockStateManager state = new MockStateManager();
         try {
             service.initialize(new ControllerServiceInitializationContext() {
