@@ -29,15 +29,52 @@
 /* the state tables keyed by "table_name" besides _PGCDC_TABLE_STATE */
 static const char *const keyed[] = {"_PGCDC_TABLE_COLUMNS", "_PGCDC_TABLE_PREV_COLUMNS", "_PGCDC_SNAPSHOT_CHUNKS"};
 
+/* Is there anything to migrate? Asked with a plain read first: the ALTER
+ * takes an ACCESS EXCLUSIVE lock even when the columns exist, and the UPDATE
+ * a ROW EXCLUSIVE one, so running them at every start would wait on (and
+ * time out behind) anyone reading or locking the state table. */
+static pgcdc_code migration_needed(pl_ctx *x, bool *needed, pgcdc_error *err)
+{
+    pgcdc_buf sql = PGCDC_BUF_INIT;
+    pgcdc_buf_printf(&sql,
+                     "SELECT (SELECT count(*) FROM pg_attribute WHERE attrelid = $1::regclass AND NOT attisdropped "
+                     "AND attname IN ('source_schema', 'source_table', 'left_lsn')) < 3 OR EXISTS (SELECT 1 FROM %s "
+                     "WHERE \"source_schema\" IS NULL AND \"table_name\" ~ '^[^.\"]+[.][^.\"]+$')",
+                     x->table_state_q.data);
+    const char *v[1] = {x->table_state_q.data};
+    PGresult *r = NULL;
+    /* a table without the columns cannot run the EXISTS: ask for them alone first */
+    pgcdc_code rc = pl_query(x->dst,
+                             "SELECT count(*) < 3 FROM pg_attribute WHERE attrelid = $1::regclass AND NOT attisdropped "
+                             "AND attname IN ('source_schema', 'source_table', 'left_lsn')",
+                             1, v, &r, err);
+    if (rc == PGCDC_OK && PQgetvalue(r, 0, 0)[0] == 't') {
+        *needed = true;
+    } else if (rc == PGCDC_OK) {
+        PQclear(r);
+        r = NULL;
+        rc = pl_query(x->dst, sql.data, 1, v, &r, err);
+        if (rc == PGCDC_OK)
+            *needed = PQgetvalue(r, 0, 0)[0] == 't';
+    }
+    PQclear(r);
+    pgcdc_buf_free(&sql);
+    return rc;
+}
+
 pgcdc_code pl_state_migrate(pl_ctx *x, pgcdc_error *err)
 {
+    bool needed = false;
+    pgcdc_code rc = migration_needed(x, &needed, err);
+    if (rc != PGCDC_OK || !needed)
+        return rc;
     pgcdc_buf sql = PGCDC_BUF_INIT;
     pgcdc_buf_printf(&sql,
                      "ALTER TABLE %s ADD COLUMN IF NOT EXISTS \"source_schema\" text, "
                      "ADD COLUMN IF NOT EXISTS \"source_table\" text, "
                      "ADD COLUMN IF NOT EXISTS \"left_lsn\" bigint",
                      x->table_state_q.data);
-    pgcdc_code rc = pl_exec(x->dst, sql.data, err);
+    rc = pl_exec(x->dst, sql.data, err);
     /* one dot and no quote: the old key is the new one, and splits one way */
     pgcdc_buf_reset(&sql);
     pgcdc_buf_printf(&sql,
