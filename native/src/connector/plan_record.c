@@ -14,8 +14,9 @@
  * The fetch runs per chunk on many threads: a session's record is read once
  * per process and cached (keyed by destination, slot and table); only a
  * descriptor the cache does not know costs a destination round trip. A
- * session's rows stay until a later listing finds its temporary slot gone on
- * the source (the slot dies with the session) and prunes them. */
+ * session's rows stay until a later listing of the same source (host, port,
+ * database) finds its temporary slot gone (the slot dies with the session)
+ * and prunes them. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,8 @@ static pgcdc_code setup(PGconn *dst, const pgcdc_connector_config *cfg, const ch
     pgcdc_code rc = pl_exec(dst, sql.data, err);
     pgcdc_buf_reset(&sql);
     pgcdc_buf_printf(&sql,
-                     "CREATE TABLE IF NOT EXISTS %s (\"slot_name\" text NOT NULL, \"schema_name\" text NOT NULL, "
+                     "CREATE TABLE IF NOT EXISTS %s (\"slot_name\" text NOT NULL, \"source\" text NOT NULL, "
+                     "\"schema_name\" text NOT NULL, "
                      "\"table_name\" text NOT NULL, \"snapshot_lsn\" pg_lsn NOT NULL, \"chunk_id\" integer NOT NULL, "
                      "\"chunk_lower\" text NOT NULL, \"chunk_upper\" text NOT NULL, "
                      "\"descriptor_sha256\" text NOT NULL, \"recorded_at\" timestamp with time zone NOT NULL "
@@ -162,13 +164,25 @@ static pgcdc_code columns_of(const cn_chunk *c, const pgcdc_buf *chunks, size_t 
     return PGCDC_OK;
 }
 
+static void source_of(const pgcdc_connector_config *cfg, pgcdc_buf *out)
+{
+    const pgcdc_source_config *s = &cfg->pl.source;
+    const char *host = pgcdc_source_config_get(s, "host"), *port = pgcdc_source_config_get(s, "port");
+    const char *db = pgcdc_source_config_get(s, "dbname");
+    if (!host)
+        host = pgcdc_source_config_get(s, "hostaddr");
+    pgcdc_buf_printf(out, "%s:%s/%s", host ? host : "", port ? port : "", db ? db : "");
+}
+
 pgcdc_code cn_plan_record_write(const pgcdc_connector_config *cfg, PGconn **dst, PGconn *src, const cn_chunk *c,
                                 const pgcdc_buf *chunks, size_t n, pgcdc_error *err)
 {
     pgcdc_buf tbl = PGCDC_BUF_INIT, sql = PGCDC_BUF_INIT, digests = PGCDC_BUF_INIT, lowers = PGCDC_BUF_INIT,
               uppers = PGCDC_BUF_INIT;
     char *live = NULL;
-    pgcdc_code rc = table_name(cfg, &tbl, err);
+    pgcdc_buf source = PGCDC_BUF_INIT; /* whose sessions: host, port and database of the source */
+    source_of(cfg, &source);
+    pgcdc_code rc = source.data ? table_name(cfg, &tbl, err) : pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
     if (rc == PGCDC_OK && !*dst && (rc = dest_connect(cfg, dst, err)) == PGCDC_OK)
         rc = setup(*dst, cfg, tbl.data, err);
     if (rc == PGCDC_OK)
@@ -181,13 +195,15 @@ pgcdc_code cn_plan_record_write(const pgcdc_connector_config *cfg, PGconn **dst,
     if (rc == PGCDC_OK)
         rc = pl_exec(*dst, "BEGIN", err);
     if (rc == PGCDC_OK) {
-        /* sessions whose slot is gone: no descriptor of theirs can be read any more */
-        pgcdc_buf_printf(&sql, "DELETE FROM %s WHERE \"slot_name\" <> ALL (CAST($1 AS text[]))", tbl.data);
-        const char *v[1] = {live};
-        rc = pl_exec_params(*dst, sql.data, 1, v, err);
+        /* sessions of this source whose slot is gone: no descriptor of theirs
+         * can be read any more (another source's sessions are not judged here) */
+        pgcdc_buf_printf(&sql, "DELETE FROM %s WHERE \"source\" = $2 AND \"slot_name\" <> ALL (CAST($1 AS text[]))",
+                         tbl.data);
+        const char *v[2] = {live, source.data};
+        rc = pl_exec_params(*dst, sql.data, 2, v, err);
     }
-    const char *v[8] = {c->slot, c->schema, c->table, lsn, count, digests.data ? digests.data : "",
-                        lowers.data ? lowers.data : "", uppers.data ? uppers.data : ""};
+    const char *v[9] = {c->slot, c->schema, c->table, lsn, count, digests.data ? digests.data : "",
+                        lowers.data ? lowers.data : "", uppers.data ? uppers.data : "", source.data};
     if (rc == PGCDC_OK) { /* a table planned again in the same session: the latest plan is the session's */
         pgcdc_buf_reset(&sql);
         pgcdc_buf_printf(&sql, "DELETE FROM %s WHERE \"slot_name\" = $1 AND \"schema_name\" = $2 AND "
@@ -197,24 +213,25 @@ pgcdc_code cn_plan_record_write(const pgcdc_connector_config *cfg, PGconn **dst,
     if (rc == PGCDC_OK) {
         pgcdc_buf_reset(&sql);
         pgcdc_buf_printf(&sql,
-                         "INSERT INTO %s (\"slot_name\", \"schema_name\", \"table_name\", \"snapshot_lsn\", "
-                         "\"chunk_id\", \"chunk_lower\", \"chunk_upper\", \"descriptor_sha256\") "
-                         "SELECT $1, $2, $3, CAST($4 AS pg_lsn), g.i, lo.b, up.b, substr($6, g.i * %d + 1, %d) "
+                         "INSERT INTO %s (\"slot_name\", \"source\", \"schema_name\", \"table_name\", "
+                         "\"snapshot_lsn\", \"chunk_id\", \"chunk_lower\", \"chunk_upper\", \"descriptor_sha256\") "
+                         "SELECT $1, $9, $2, $3, CAST($4 AS pg_lsn), g.i, lo.b, up.b, substr($6, g.i * %d + 1, %d) "
                          "FROM generate_series(0, CAST($5 AS integer) - 1) AS g(i) "
                          "JOIN unnest(string_to_array($7, E'\\n')) WITH ORDINALITY AS lo(b, k) ON lo.k = g.i + 1 "
                          "JOIN unnest(string_to_array($8, E'\\n')) WITH ORDINALITY AS up(b, k) ON up.k = g.i + 1",
                          tbl.data, HEX_LEN, HEX_LEN);
-        rc = pl_exec_params(*dst, sql.data, 8, v, err);
+        rc = pl_exec_params(*dst, sql.data, 9, v, err);
     }
     if (rc == PGCDC_OK)
         rc = pl_exec(*dst, "COMMIT", err);
     else if (*dst && PQtransactionStatus(*dst) != PQTRANS_IDLE)
         PQclear(PQexec(*dst, "ROLLBACK"));
-    if (rc != PGCDC_OK && *dst && PQstatus(*dst) != CONNECTION_OK) {
-        PQfinish(*dst); /* the next plan connects again */
+    if (rc != PGCDC_OK && *dst) {
+        PQfinish(*dst); /* the next plan connects (and sets up) again */
         *dst = NULL;
     }
     free(live);
+    pgcdc_buf_free(&source);
     pgcdc_buf_free(&tbl);
     pgcdc_buf_free(&sql);
     pgcdc_buf_free(&digests);
