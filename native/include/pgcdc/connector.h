@@ -200,7 +200,9 @@ const char *pgcdc_snapshot_session_name(const pgcdc_snapshot_session *s);
 pgcdc_lsn pgcdc_snapshot_session_lsn(const pgcdc_snapshot_session *s);
 /* Plans the table into at least min_chunks chunks where it allows; each
  * descriptor is self-contained (pgcdc_chunk_descriptor_*). *chunks is an
- * array of *n buffers (pgcdc_snapshot_chunks_free). */
+ * array of *n buffers (pgcdc_snapshot_chunks_free). The plan is recorded on
+ * the configuration's destination (state schema, _PGCDC_SNAPSHOT_CHUNKS)
+ * before it is returned: the fetch reads recorded descriptors only. */
 pgcdc_code pgcdc_snapshot_session_plan(pgcdc_snapshot_session *s, const char *table, int min_chunks,
                                        pgcdc_buf **chunks, size_t *n, pgcdc_error *err);
 void pgcdc_snapshot_chunks_free(pgcdc_buf *chunks, size_t n);
@@ -208,7 +210,8 @@ void pgcdc_snapshot_session_close(pgcdc_snapshot_session *s);
 
 /* Reads one chunk on its own connection under the descriptor's snapshot:
  * out = one SnapshotRows record. PGCDC_EINVAL for bytes that are not a
- * descriptor; PGCDC_ENOTFOUND when the snapshot is gone (its session was closed
+ * descriptor the session recorded on cfg's destination (read once per
+ * session and process); PGCDC_ENOTFOUND when the snapshot is gone (its session was closed
  * or lost: the chunk belongs to an abandoned attempt). */
 pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
                                       pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err);

@@ -20,8 +20,8 @@
  * ("-" = open). A descriptor carries its own range only (version 1 carried
  * the whole plan, so n chunks cost n*n). Names are written with every byte
  * outside [A-Za-z0-9_] as %XX. Decoding checks the form and bounds every
- * count before allocating; chunk_check.c checks the content against the
- * source. */
+ * count before allocating; plan_record.c checks that the bytes are the ones
+ * the session recorded. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

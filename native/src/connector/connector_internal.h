@@ -25,7 +25,7 @@ pgcdc_code cn_split_table(const char *qualified, char schema[64], char table[64]
 /* ---- chunk descriptors (chunk_codec.c) ---- */
 /* One chunk of a table's snapshot: its own range only, so a descriptor's
  * size does not grow with the chunk count. Nothing in it is trusted: the
- * fetch checks it against the source (chunk_check.c). */
+ * fetch reads it only if it is the one the session recorded (plan_record.c). */
 typedef struct cn_chunk {
     char slot[64];               /* the session's temporary slot (its consistent point) */
     char snapshot_name[64];
@@ -57,12 +57,18 @@ void cn_chunk_clear(cn_chunk *c);
 pgcdc_code cn_chunk_window(const cn_chunk *c, pgcdc_snapshot_plan *plan, uint32_t done[2], uint32_t *ndone,
                            uint32_t *idx, pgcdc_error *err);
 
-/* ---- the checks of a descriptor against the source (chunk_check.c) ---- */
-/* conn is in a transaction that imported c's snapshot. Refuses (PGCDC_EINVAL,
- * naming what differs) a descriptor whose snapshot point is not the one of the
- * temporary slot that exported the snapshot, whose table the configuration
- * does not replicate, or whose columns, format or chunking key are not the
- * table's as the configuration describes it. */
-pgcdc_code cn_chunk_check(pl_ctx *x, const cn_chunk *c, pgcdc_error *err);
+/* ---- the session's plan, recorded on the destination (plan_record.c) ---- */
+/* Records chunks (the descriptors of one table's plan, c their common part)
+ * in <state schema>."_PGCDC_SNAPSHOT_CHUNKS" in one transaction, and prunes
+ * the records of sessions whose temporary slot is gone from src. *dst is the
+ * caller's destination connection, opened here when NULL. */
+pgcdc_code cn_plan_record_write(const pgcdc_connector_config *cfg, PGconn **dst, PGconn *src, const cn_chunk *c,
+                                const pgcdc_buf *chunks, size_t n, pgcdc_error *err);
+/* PGCDC_OK when desc (decoded into c) is byte for byte the descriptor
+ * recorded for its session, table and chunk id; PGCDC_EINVAL naming what
+ * differs otherwise (*unrecorded: the session has no record of the table at
+ * all). A session's record is read from the destination once per process. */
+pgcdc_code cn_plan_record_check(const pgcdc_connector_config *cfg, const cn_chunk *c, const uint8_t *desc,
+                                size_t len, bool *unrecorded, pgcdc_error *err);
 
 #endif

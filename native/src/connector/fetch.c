@@ -2,7 +2,10 @@
  * descriptor's exported snapshot, into one SnapshotRows record stamped with
  * the snapshot's consistent point (the journal numbers a chunk's rows by
  * chunk id and row index, so a chunk is never split across records). The
- * descriptor is checked against the source first (chunk_check.c). */
+ * descriptor is read only if it is the one its session recorded on the
+ * destination (plan_record.c): so its table, columns, range, chunk id and
+ * snapshot point are the plan's. Whether the snapshot is still alive, the
+ * snapshot import itself tells. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,26 +43,29 @@ static pgcdc_code add_rows(fetch *f, const pgcdc_tuple *rows, size_t nrows, pgcd
     return pgcdc_batch_add_snapshot_rows(f->b, &sc, rows, nrows, err);
 }
 
-/* The descriptor checked inside its own snapshot, on a connection of its
- * own (the reader's connections are its own business). */
-static pgcdc_code check(const pgcdc_connector_config *cfg, const cn_chunk *c, pgcdc_error *err)
+/* A descriptor the destination has no record of is either made up or of a
+ * session that ended (its record is pruned once its slot is gone): the
+ * snapshot tells which, so a chunk of an abandoned attempt is still dropped. */
+static pgcdc_code check(const pgcdc_connector_config *cfg, const cn_chunk *c, const uint8_t *desc, size_t len,
+                        pgcdc_error *err)
 {
+    bool unrecorded = false;
+    pgcdc_code rc = cn_plan_record_check(cfg, c, desc, len, &unrecorded, err);
+    if (rc != PGCDC_EINVAL || !unrecorded)
+        return rc;
     static const pgcdc_pipeline_run_options no_options;
     pl_ctx x;
     memset(&x, 0, sizeof x);
     x.cfg = &cfg->pl;
     x.opt = &no_options;
-    pgcdc_code rc = pgcdc_column_filter_parse(x.cfg->column_filter_json, &x.filter, err);
-    if (rc == PGCDC_OK && (rc = pl_snapshot_conn(&x, c->snapshot_name, &x.src, err)) == PGCDC_ESQL)
+    pgcdc_error probe;
+    if (pl_snapshot_conn(&x, c->snapshot_name, &x.src, &probe) == PGCDC_ESQL) {
+        pgcdc_error_set(err, PGCDC_ENOTFOUND, "snapshot %s is not recorded and no longer exists", c->snapshot_name);
         gone(err);
-    if (rc == PGCDC_OK) {
-        snprintf(x.dbname, sizeof x.dbname, "%s", PQdb(x.src));
-        x.dst_major = pgcdc_server_major(x.src);
-        rc = cn_chunk_check(&x, c, err);
+        rc = PGCDC_ENOTFOUND;
     }
     if (x.src)
         PQfinish(x.src);
-    pgcdc_column_filter_free(x.filter);
     return rc;
 }
 
@@ -86,7 +92,7 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
     memset(&window, 0, sizeof window);
     rc = pgcdc_connector_config_validate_source(cfg, err);
     if (rc == PGCDC_OK)
-        rc = check(cfg, &c, err);
+        rc = check(cfg, &c, desc, len, err);
     if (rc == PGCDC_OK)
         rc = cn_chunk_window(&c, &window, done, &ndone, &idx, err);
     if (rc == PGCDC_OK)

@@ -17,6 +17,7 @@ struct pgcdc_snapshot_session {
     PGconn *repl;
     pl_ctx x;                 /* src, filter, cfg, dbname: for describing tables */
     pgcdc_slot_created slot;
+    PGconn *plan_dst;         /* destination: the record of the plans (plan_record.c) */
 };
 
 /* PQfinish does not wait for the walsender to exit: wait (briefly) until
@@ -50,6 +51,8 @@ void pgcdc_snapshot_session_close(pgcdc_snapshot_session *s)
     }
     if (s->x.src)
         PQfinish(s->x.src);
+    if (s->plan_dst)
+        PQfinish(s->plan_dst);
     pgcdc_column_filter_free(s->x.filter);
     pgcdc_connector_config_free(s->cfg);
     free(s);
@@ -167,6 +170,9 @@ pgcdc_code pgcdc_snapshot_session_plan(pgcdc_snapshot_session *s, const char *ta
         rc = cn_chunk_encode(&c, &(*chunks)[i], err);
         *n = i + 1;
     }
+    /* recorded before any descriptor leaves: the fetch reads only recorded ones */
+    if (rc == PGCDC_OK)
+        rc = cn_plan_record_write(s->cfg, &s->plan_dst, s->x.src, &c, *chunks, *n, err);
     if (rc != PGCDC_OK) {
         pgcdc_snapshot_chunks_free(*chunks, *n);
         *chunks = NULL;

@@ -13,11 +13,13 @@ public final class SnapshotFetcher {
     }
 
     /**
-     * @param cfg             the source parameters are used
+     * @param cfg             the source parameters, and the destination's for the
+     *                        session's recorded plan (read once per session)
      * @param chunkDescriptor one descriptor from {@link SnapshotSession#planChunks}
      * @return one SnapshotRows record with the chunk's rows, stamped with the
      *         snapshot's LSN (write it with {@link Destination#writeJournal})
-     * @throws PgcdcException EINVAL for a descriptor that is not one, or
+     * @throws PgcdcException EINVAL for a descriptor that is not one the session
+     *                        recorded (changed content), or
      *                        ESNAPSHOT if the snapshot is gone (its session closed)
      */
     public static ChangeBatch fetchChunk(ConnectorConfig cfg, byte[] chunkDescriptor) {

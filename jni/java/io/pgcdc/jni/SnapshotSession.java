@@ -42,7 +42,9 @@ public final class SnapshotSession extends NativeHandle implements AutoCloseable
 
     /**
      * Splits a table's snapshot into at least minChunks ranges where the
-     * table allows it (a table without a usable key gives one chunk).
+     * table allows it (a table without a usable key gives one chunk). The
+     * plan is recorded in the destination's state schema before it is
+     * returned: {@link SnapshotFetcher#fetchChunk} reads recorded descriptors only.
      *
      * @return self-contained chunk descriptors (snapshot name, LSN, table,
      *         columns, range) for {@link SnapshotFetcher#fetchChunk}
