@@ -119,7 +119,7 @@ static void test_descriptors(PGconn *src, PGconn *dst)
     printf("largest descriptor: %zu bytes of %zu chunks, %zu bytes of %zu chunks\n", max_len(chunks, n), n,
            max_len(many, nmany), nmany);
     /* the record: one row per chunk of the session's latest plan */
-    char *nrec = pgt_query_value(dst, "SELECT count(*) FROM \"pgcdc_state\".\"_PGCDC_SNAPSHOT_CHUNKS\"");
+    char *nrec = pgt_query_value(dst, "SELECT count(*) FROM \"pgcdc_state\".\"_PGCDC_SNAPSHOT_PLAN\"");
     CHECK_INT(atoll(nrec), (long long)n);
     free(nrec);
     /* a replaced plan's descriptor: its range is not the recorded one */
@@ -239,7 +239,7 @@ static void test_descriptors(PGconn *src, PGconn *dst)
     size_t n3 = 0;
     if (s3)
         CHECK_INT(pgcdc_snapshot_session_plan(s3, "public.t", 2, &c3, &n3, &err), PGCDC_OK);
-    nrec = pgt_query_value(dst, "SELECT count(*) FROM \"pgcdc_state\".\"_PGCDC_SNAPSHOT_CHUNKS\"");
+    nrec = pgt_query_value(dst, "SELECT count(*) FROM \"pgcdc_state\".\"_PGCDC_SNAPSHOT_PLAN\"");
     CHECK_INT(atoll(nrec), (long long)n3);
     free(nrec);
     char *old = strndup(chunks[0].data, chunks[0].len);

@@ -59,7 +59,7 @@ pgcdc_code cn_chunk_window(const cn_chunk *c, pgcdc_snapshot_plan *plan, uint32_
 
 /* ---- the session's plan, recorded on the destination (plan_record.c) ---- */
 /* Records chunks (the descriptors of one table's plan, c their common part)
- * in <state schema>."_PGCDC_SNAPSHOT_CHUNKS" in one transaction, and prunes
+ * in <state schema>."_PGCDC_SNAPSHOT_PLAN" in one transaction, and prunes
  * the records of sessions whose temporary slot is gone from src. *dst is the
  * caller's destination connection, opened here when NULL. */
 pgcdc_code cn_plan_record_write(const pgcdc_connector_config *cfg, PGconn **dst, PGconn *src, const cn_chunk *c,

@@ -26,7 +26,7 @@
 
 #include "connector_internal.h"
 
-#define PLAN_TABLE "_PGCDC_SNAPSHOT_CHUNKS"
+#define PLAN_TABLE "_PGCDC_SNAPSHOT_PLAN"
 #define CACHE_SLOTS 32
 #define HEX_LEN (2 * SHA256_DIGEST_LENGTH)
 
@@ -79,7 +79,7 @@ static bool hex_digest(const char *hex, unsigned char out[SHA256_DIGEST_LENGTH])
     return true;
 }
 
-/* <state schema>."_PGCDC_SNAPSHOT_CHUNKS", quoted as the other state tables. */
+/* <state schema>."_PGCDC_SNAPSHOT_PLAN", quoted as the other state tables. */
 static pgcdc_code table_name(const pgcdc_connector_config *cfg, pgcdc_buf *out, pgcdc_error *err)
 {
     pgcdc_buf q = PGCDC_BUF_INIT;
