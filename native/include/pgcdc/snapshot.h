@@ -204,7 +204,8 @@ typedef struct pgcdc_snapshot_options {
     size_t batch_bytes;     /* COPY bytes per callback at most (a batch also ends at the end of
                                a chunk); 0 = 4 MiB */
     /* Callbacks are called from the reader's worker threads, one per
-     * connection, so by default several at once (for different chunks).
+     * connection, so by default several at once (for different chunks);
+     * with one connection the reading is done on the thread calling run.
      * serialize = true makes them one at a time (the reader holds a mutex
      * around each call): for a callback that is not thread-safe. The log
      * handler (pgcdc_log_set_handler) is called from those threads too. */

@@ -1,7 +1,10 @@
 /* fetch.c - one snapshot chunk read on its own connection under the
- * descriptor's exported snapshot, into one SnapshotRows record stamped with
- * the snapshot's consistent point (the journal numbers a chunk's rows by
- * chunk id and row index, so a chunk is never split across records). */
+ * descriptor's exported snapshot, as SnapshotRows records stamped with the
+ * snapshot's consistent point: handed out in pieces of about max_bytes as
+ * the rows are read (each piece numbers its rows on from first_row: the
+ * journal numbers a chunk's rows by chunk id and row in the chunk), so a
+ * chunk of huge TOASTed rows never has to be held whole. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,34 +14,72 @@
 typedef struct fetch {
     const cn_chunk *c;
     pgcdc_batch_builder *b;
-    bool started;
-    uint64_t rows;
+    bool started;              /* the builder holds the current piece's record */
+    uint64_t rows;             /* rows read */
+    uint64_t piece_rows;       /* rows handed out in earlier pieces */
+    size_t max_bytes;
+    pgcdc_buf out;
+    uint32_t pieces;
+    pgcdc_chunk_piece_fn fn;
+    void *ud;
 } fetch;
+
+/* Starts a piece's record: the chunk's rows from f->piece_rows on. */
+static pgcdc_code start_piece(fetch *f, const pgcdc_tuple *rows, size_t nrows, pgcdc_error *err)
+{
+    const cn_chunk *c = f->c;
+    const pgcdc_snapshot_range *range = &c->plan.ranges[c->chunk_id];
+    pgcdc_snapshot_chunk sc = {
+        .nspname = c->schema, .relname = c->table, .ncolumns = (int)c->ncols, .columns = c->cols,
+        .chunk_id = range->id, .chunk_start = range->lower, .chunk_end = range->upper,
+        .snapshot_lsn = c->snapshot_lsn, .last_chunk = c->chunk_id + 1 == c->plan.nranges,
+        .first_row = f->piece_rows};
+    f->started = true;
+    return pgcdc_batch_add_snapshot_rows(f->b, &sc, rows, nrows, err);
+}
+
+/* The builder's record goes to the host. */
+static pgcdc_code hand_out(fetch *f, pgcdc_error *err)
+{
+    pgcdc_code rc = pgcdc_batch_encode(f->b, &f->out, err);
+    pgcdc_batch_info info = {.first_lsn = f->c->snapshot_lsn,
+                             .changes = pgcdc_batch_builder_snapshot_rows(f->b)};
+    if (rc == PGCDC_OK) {
+        pgcdc_error e;
+        e.message[0] = '\0';
+        rc = f->fn(f->ud, (const uint8_t *)f->out.data, f->out.len, &info, &e);
+        if (rc != PGCDC_OK && !e.message[0])
+            pgcdc_error_set(&e, rc, "the chunk piece callback failed (%s)", pgcdc_code_name(rc));
+        if (rc != PGCDC_OK && err)
+            *err = e;
+    }
+    f->piece_rows += info.changes;
+    f->pieces++;
+    f->started = false;
+    pgcdc_batch_builder_reset(f->b);
+    return rc;
+}
 
 static pgcdc_code on_rows(void *ud, const pgcdc_snapshot_rows *rows, pgcdc_error *err)
 {
     fetch *f = ud;
     f->rows += rows->nrows;
-    if (f->started)
-        return pgcdc_batch_append_snapshot_rows(f->b, rows->rows, rows->nrows, err);
-    const cn_chunk *c = f->c;
-    pgcdc_snapshot_chunk sc = {
-        .nspname = c->schema, .relname = c->table, .ncolumns = (int)c->ncols, .columns = c->cols,
-        .chunk_id = rows->chunk.range->id, .chunk_start = rows->chunk.range->lower,
-        .chunk_end = rows->chunk.range->upper, .snapshot_lsn = c->snapshot_lsn,
-        .last_chunk = rows->chunk.range->id + 1 == rows->chunk.nranges};
-    f->started = true;
-    return pgcdc_batch_add_snapshot_rows(f->b, &sc, rows->rows, rows->nrows, err);
+    pgcdc_code rc = f->started ? pgcdc_batch_append_snapshot_rows(f->b, rows->rows, rows->nrows, err)
+                               : start_piece(f, rows->rows, rows->nrows, err);
+    if (rc == PGCDC_OK && pgcdc_batch_builder_bytes(f->b) >= f->max_bytes)
+        rc = hand_out(f, err);
+    return rc;
 }
 
-pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
-                                      pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err)
+pgcdc_code pgcdc_snapshot_fetch_chunk_pieces(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
+                                             size_t max_bytes, pgcdc_chunk_piece_fn fn, void *userdata,
+                                             pgcdc_batch_info *info, pgcdc_error *err)
 {
     cn_chunk c;
     pgcdc_code rc = cn_chunk_decode(desc, len, &c, err);
     if (rc != PGCDC_OK)
         return rc;
-    fetch f = {.c = &c};
+    fetch f = {.c = &c, .max_bytes = max_bytes ? max_bytes : 1, .out = PGCDC_BUF_INIT, .fn = fn, .ud = userdata};
     uint32_t *done = calloc(c.plan.nranges, sizeof *done);
     uint32_t ndone = 0;
     if (!done)
@@ -50,6 +91,7 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
         rc = pgcdc_connector_config_validate_source(cfg, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_batch_builder_new(c.database, &f.b, err);
+    /* one connection: the reader reads on this thread, so fn is called on it */
     pgcdc_snapshot_options so = {.snapshot_name = c.snapshot_name, .connections = 1, .on_rows = on_rows,
                                  .userdata = &f};
     pgcdc_snapshot_reader *r = NULL;
@@ -69,17 +111,12 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
      * that must fail; the host takes the table's snapshot again */
     if (rc == PGCDC_ESQL && err && strstr(err->message, "the snapshot is gone"))
         err->code = rc = PGCDC_ENOTFOUND;
-    if (rc == PGCDC_OK && !f.started) {
-        /* an empty chunk is still a record: its last_chunk flag and position tell */
-        const pgcdc_snapshot_range *range = &c.plan.ranges[c.chunk_id];
-        pgcdc_snapshot_chunk sc = {
-            .nspname = c.schema, .relname = c.table, .ncolumns = (int)c.ncols, .columns = c.cols,
-            .chunk_id = range->id, .chunk_start = range->lower, .chunk_end = range->upper,
-            .snapshot_lsn = c.snapshot_lsn, .last_chunk = c.chunk_id + 1 == c.plan.nranges};
-        rc = pgcdc_batch_add_snapshot_rows(f.b, &sc, NULL, 0, err);
-    }
-    if (rc == PGCDC_OK)
-        rc = pgcdc_batch_encode(f.b, out, err);
+    /* the last piece; an empty chunk is still a record: its last_chunk flag
+     * and position tell */
+    if (rc == PGCDC_OK && !f.started && f.pieces == 0)
+        rc = start_piece(&f, NULL, 0, err);
+    if (rc == PGCDC_OK && f.started)
+        rc = hand_out(&f, err);
     if (rc == PGCDC_OK && info) {
         info->first_lsn = c.snapshot_lsn;
         info->confirm_lsn = 0;
@@ -88,7 +125,26 @@ pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const u
     }
     pgcdc_snapshot_reader_free(r);
     pgcdc_batch_builder_free(f.b);
+    pgcdc_buf_free(&f.out);
     free(done);
     cn_chunk_clear(&c);
     return rc;
+}
+
+/* The whole chunk as one piece. */
+static pgcdc_code keep_one(void *ud, const uint8_t *data, size_t len, const pgcdc_batch_info *info,
+                           pgcdc_error *err)
+{
+    (void)info;
+    pgcdc_buf *out = ud;
+    pgcdc_buf_reset(out);
+    if (pgcdc_buf_append(out, (const char *)data, len) != 0)
+        return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    return PGCDC_OK;
+}
+
+pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
+                                      pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err)
+{
+    return pgcdc_snapshot_fetch_chunk_pieces(cfg, desc, len, SIZE_MAX, keep_one, out, info, err);
 }
