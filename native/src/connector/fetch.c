@@ -93,6 +93,7 @@ pgcdc_code pgcdc_snapshot_fetch_chunk_pieces(const pgcdc_connector_config *cfg, 
         rc = pgcdc_batch_builder_new(c.database, &f.b, err);
     /* one connection: the reader reads on this thread, so fn is called on it */
     pgcdc_snapshot_options so = {.snapshot_name = c.snapshot_name, .connections = 1, .on_rows = on_rows,
+                                 .batch_bytes = f.max_bytes < (8u << 20) ? f.max_bytes / 2 + 1 : 0,
                                  .userdata = &f};
     pgcdc_snapshot_reader *r = NULL;
     if (rc == PGCDC_OK)

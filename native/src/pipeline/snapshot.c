@@ -247,8 +247,12 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
     pgcdc_code rc = PGCDC_OK;
     for (int i = 0; i < nconn && rc == PGCDC_OK; i++)
         rc = pgcdc_batch_builder_new(x->dbname, &s.w[i].b, err);
+    /* rows come in deliveries of at most half a piece (default 4 MiB), so a
+     * piece is cut near its size */
+    size_t piece = pl_piece_bytes();
     pgcdc_snapshot_options so = {.snapshot_name = snapshot_name, .connections = nconn, .serialize = true,
-                                 .on_rows = on_rows, .on_chunk = on_chunk, .userdata = &s};
+                                 .batch_bytes = piece < (8u << 20) ? piece / 2 : 0, .on_rows = on_rows,
+                                 .on_chunk = on_chunk, .userdata = &s};
     pgcdc_snapshot_reader *r = NULL;
     if (rc == PGCDC_OK)
         rc = pgcdc_snapshot_reader_new(&x->cfg->source, &so, &r, err);
