@@ -71,7 +71,7 @@ typedef struct pgcdc_snapshot_plan {
                                       partitions' rows); any other table is read ONLY
                                       itself, not inheritance children (CDC reports those
                                       under their own names) */
-    uint64_t est_bytes;            /* size with TOAST when planned (pg_table_size, all partitions) */
+    uint64_t est_bytes;            /* heap + TOAST heap size when planned (all partitions) */
     int64_t est_rows;              /* the server's row estimate, -1 unknown (never analyzed) */
     uint32_t nranges;
     pgcdc_snapshot_range *ranges;  /* owned */

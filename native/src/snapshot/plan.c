@@ -16,7 +16,7 @@
  * (a few thousand pages at most), so skewed keys still give even chunks.
  * Sizes are measured with pg_relation_size, not relpages, which is only as
  * fresh as the last VACUUM/ANALYZE. The number of chunks follows the size
- * WITH the TOAST relation (pg_table_size): 8 rows of 16 MB take one heap
+ * WITH the TOAST relation (heap + TOAST heap): 8 rows of 16 MB take one heap
  * page but 128 MB to read, and a chunk is what one COPY sends. */
 #include "snapshot_internal.h"
 #include "pgcdc/log.h"
@@ -61,7 +61,8 @@ static pgcdc_code table_facts_get(PGconn *conn, const char *schema, const char *
         "WITH t AS (SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         "           WHERE n.nspname = $1 AND c.relname = $2),"
         " leaf AS (SELECT p.oid, p.relpages, p.reltuples, pg_relation_size(p.oid) AS bytes,"
-        "                 pg_table_size(p.oid) AS total"
+        "                 pg_relation_size(p.oid) + CASE WHEN p.reltoastrelid <> 0"
+        "                   THEN pg_relation_size(p.reltoastrelid) ELSE 0 END AS total"
         "          FROM t, pg_class p"
         "          WHERE p.oid IN (SELECT t.oid UNION ALL"
         "                          SELECT relid FROM pg_partition_tree(t.oid) WHERE isleaf AND t.relkind = 'p')"
