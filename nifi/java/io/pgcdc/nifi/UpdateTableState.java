@@ -168,8 +168,9 @@ public class UpdateTableState extends AbstractProcessor {
                 seen.add(index);
             } else if (!seen.contains(index)) {
                 partial.add(index + ":" + piece + "/" + pieces);
-                final String prefix = index + ":";
-                if (partial.stream().filter(e -> e.startsWith(prefix)).count() >= pieces) {
+                // pieces of one fetch of the chunk (a fetch again may cut it otherwise)
+                final String prefix = index + ":", suffix = "/" + pieces;
+                if (partial.stream().filter(e -> e.startsWith(prefix) && e.endsWith(suffix)).count() >= pieces) {
                     partial.removeIf(e -> e.startsWith(prefix));
                     seen.add(index);
                 }
