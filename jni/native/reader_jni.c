@@ -56,6 +56,14 @@ JNIEXPORT void JNICALL Java_io_pgcdc_jni_ChangeReader_nSetIdleInterval(JNIEnv *e
         pgcdc_change_reader_set_idle_interval(r, (int)ms);
 }
 
+JNIEXPORT void JNICALL Java_io_pgcdc_jni_ChangeReader_nSetFragmentBytes(JNIEnv *env, jclass cls, jlong h,
+                                                                         jlong bytes)
+{
+    pgcdc_change_reader *r = R(env, h);
+    if (r)
+        pgcdc_change_reader_set_fragment_bytes(r, bytes > 0 ? (size_t)bytes : 0);
+}
+
 JNIEXPORT jlong JNICALL Java_io_pgcdc_jni_ChangeReader_nConfirmedLsn(JNIEnv *env, jclass cls, jlong h)
 {
     pgcdc_change_reader *r = R(env, h);

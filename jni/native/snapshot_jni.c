@@ -91,3 +91,54 @@ JNIEXPORT jobject JNICALL Java_io_pgcdc_jni_SnapshotFetcher_nFetchChunk(JNIEnv *
     pgcdc_buf_free(&out);
     return b;
 }
+
+/* Each piece becomes a ChangeBatch handed to the Java sink on this thread
+ * (the fetch reads on the calling thread). An exception thrown there stays
+ * pending and stops the fetch. */
+typedef struct piece_sink {
+    JNIEnv *env;
+    jobject sink;
+    jmethodID accept;
+    int pieces;
+} piece_sink;
+
+static pgcdc_code to_java(void *ud, const uint8_t *data, size_t len, const pgcdc_batch_info *info, pgcdc_error *err)
+{
+    piece_sink *p = ud;
+    JNIEnv *env = p->env;
+    pgcdc_buf b = {.data = (char *)data, .len = len};
+    jobject batch = pj_batch(env, &b, info);
+    if (batch && !(*env)->ExceptionCheck(env))
+        (*env)->CallVoidMethod(env, p->sink, p->accept, batch);
+    (*env)->DeleteLocalRef(env, batch);
+    if ((*env)->ExceptionCheck(env))
+        return pgcdc_error_set(err, PGCDC_EIO, "the chunk piece sink failed");
+    p->pieces++;
+    return PGCDC_OK;
+}
+
+JNIEXPORT jint JNICALL Java_io_pgcdc_jni_SnapshotFetcher_nFetchChunkPieces(JNIEnv *env, jclass cls, jlong cfg,
+                                                                          jbyteArray desc, jlong max_bytes,
+                                                                          jobject sink)
+{
+    pgcdc_connector_config *c = PJ_CONFIG(env, cfg);
+    if (!c)
+        return 0;
+    jclass consumer = (*env)->FindClass(env, "java/util/function/Consumer");
+    piece_sink p = {.env = env, .sink = sink,
+                    .accept = consumer ? (*env)->GetMethodID(env, consumer, "accept", "(Ljava/lang/Object;)V") : NULL};
+    (*env)->DeleteLocalRef(env, consumer);
+    if (!p.accept)
+        return 0;
+    size_t n;
+    uint8_t *data = pj_bytes(env, desc, &n, "a chunk descriptor");
+    if (!data)
+        return 0;
+    pgcdc_error err;
+    pgcdc_code rc = pgcdc_snapshot_fetch_chunk_pieces(c, data, n, max_bytes > 0 ? (size_t)max_bytes : 1, to_java, &p,
+                                                      NULL, &err);
+    free(data);
+    if (rc != PGCDC_OK && !(*env)->ExceptionCheck(env))
+        pj_throw(env, &err);
+    return p.pieces;
+}

@@ -40,7 +40,11 @@ int cu_drain(pgcdc_change_reader *r, pgcdc_destination *d, int quiet_polls, int 
         CHECK_MSG(rc == PGCDC_OK, "poll: %s", err.message);
         if (rc != PGCDC_OK)
             break;
-        if (info.transactions == 0) {
+        if (info.transactions == 0 && info.changes > 0) {
+            /* a fragment of a transaction too large for one batch: no position */
+            CHECK_INT(info.confirm_lsn, 0);
+            quiet = 0;
+        } else if (info.transactions == 0) {
             /* a quiet stream's position: no records, a position to write */
             CHECK_INT(info.changes, 0);
             CHECK(info.confirm_lsn > 0);
@@ -49,7 +53,7 @@ int cu_drain(pgcdc_change_reader *r, pgcdc_destination *d, int quiet_polls, int 
             quiet = 0;
             batches++;
         }
-        CHECK(info.confirm_lsn >= info.first_lsn);
+        CHECK(info.transactions == 0 || info.confirm_lsn >= info.first_lsn);
         pgcdc_lsn durable = 0;
         rc = pgcdc_destination_write_journal(d, (const uint8_t *)b.data, b.len, &durable, &err);
         CHECK_MSG(rc == PGCDC_OK, "write journal: %s", err.message);

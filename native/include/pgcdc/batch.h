@@ -91,6 +91,7 @@ typedef struct pgcdc_snapshot_chunk {
     const char *chunk_end;
     pgcdc_lsn snapshot_lsn;
     bool last_chunk;
+    uint64_t first_row;          /* a piece of a chunk: the chunk's rows before this record's */
 } pgcdc_snapshot_chunk;
 
 /* Adds a SnapshotRows record with nrows rows (nrows may be 0: add the rows with

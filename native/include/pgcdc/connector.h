@@ -91,11 +91,19 @@ typedef struct pgcdc_change_reader pgcdc_change_reader;
  * start_lsn are gone. cfg is copied. */
 pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const char *slot_name, pgcdc_lsn start_lsn,
                                     pgcdc_change_reader **out, pgcdc_error *err);
-/* Complete transactions only, cut once about max_bytes are gathered (one
- * transaction is never split), into out (replaced); or a position-only batch
- * (see set_idle_interval). PGCDC_ETIMEOUT when no transaction completed
- * within timeout_ms; PGCDC_ECONNECT when the connection
- * was lost (interim: close and open again from the confirmed position). */
+/* Complete transactions, cut once about max_bytes are gathered, into out
+ * (replaced); or a position-only batch (see set_idle_interval). A
+ * transaction larger than the fragment limit (set_fragment_bytes) comes in
+ * fragments: batches ending with a part of it (Transaction records with
+ * `continues`, schemas/README.md) and a confirm LSN that is only the end of
+ * the complete transactions before it (0 if none: info.transactions = 0,
+ * info.changes > 0). Write fragments as they come (their rows are stamped
+ * with the transaction's commit LSN, above the durable position, so no merge
+ * takes them before the last one is written); after a restart the reader
+ * sends the transaction again from its start and the rows written twice
+ * are merged once. PGCDC_ETIMEOUT when nothing completed within timeout_ms;
+ * PGCDC_ECONNECT when the connection was lost (interim: close and open
+ * again from the confirmed position). */
 pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size_t max_bytes, pgcdc_buf *out,
                                     pgcdc_batch_info *info, pgcdc_error *err);
 /* A quiet stream - nothing gathered, nothing open - hands out a batch
@@ -105,6 +113,9 @@ pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size
  * destination's durable position (which finishing a snapshot waits for) and
  * then the slot. */
 void pgcdc_change_reader_set_idle_interval(pgcdc_change_reader *r, int ms);
+/* The fragment limit: a transaction is cut once the batch reaches about this
+ * many bytes (default 64 MiB; 0: never, a transaction is kept whole). */
+void pgcdc_change_reader_set_fragment_bytes(pgcdc_change_reader *r, size_t bytes);
 /* Everything up to lsn is durable downstream: the slot may advance. */
 void pgcdc_change_reader_confirm(pgcdc_change_reader *r, pgcdc_lsn lsn);
 /* The highest position confirmed, or what the server holds as confirmed. */
@@ -209,12 +220,30 @@ void pgcdc_snapshot_chunks_free(pgcdc_buf *chunks, size_t n);
 void pgcdc_snapshot_session_close(pgcdc_snapshot_session *s);
 
 /* Reads one chunk on its own connection under the descriptor's snapshot:
- * out = one SnapshotRows record. PGCDC_EINVAL for bytes that are not a
+ * out = one SnapshotRows record (the whole chunk in memory: prefer
+ * pgcdc_snapshot_fetch_chunk_pieces). PGCDC_EINVAL for bytes that are not a
  * descriptor the session recorded on cfg's destination (read once per
- * session and process); PGCDC_ENOTFOUND when the snapshot is gone (its session was closed
- * or lost: the chunk belongs to an abandoned attempt). */
+ * session and process); PGCDC_ENOTFOUND when the snapshot is gone (its
+ * session was closed or lost: the chunk belongs to an abandoned attempt). */
 pgcdc_code pgcdc_snapshot_fetch_chunk(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
                                       pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err);
+
+/* A piece of a chunk: an encoded ChangeBatch of one SnapshotRows record
+ * (valid during the call; info->changes = its rows). Return PGCDC_OK to go
+ * on; anything else stops the fetch with that code and the message put in
+ * err. */
+typedef pgcdc_code (*pgcdc_chunk_piece_fn)(void *userdata, const uint8_t *data, size_t len,
+                                           const pgcdc_batch_info *info, pgcdc_error *err);
+/* Like pgcdc_snapshot_fetch_chunk, but the rows go out as they are read, in
+ * pieces of about max_bytes (at least one row each; an empty chunk is one
+ * piece without rows), to fn on the calling thread, in order. The chunk is
+ * complete only when every piece is durable: the host counts the pieces (the
+ * call returns after the last). A failure after some pieces leaves those
+ * written harmlessly (rows at this snapshot's point, written again when the
+ * chunk is fetched again). *info (may be NULL): the whole chunk. */
+pgcdc_code pgcdc_snapshot_fetch_chunk_pieces(const pgcdc_connector_config *cfg, const uint8_t *desc, size_t len,
+                                             size_t max_bytes, pgcdc_chunk_piece_fn fn, void *userdata,
+                                             pgcdc_batch_info *info, pgcdc_error *err);
 
 #ifdef __cplusplus
 }

@@ -71,7 +71,7 @@ typedef struct pgcdc_snapshot_plan {
                                       partitions' rows); any other table is read ONLY
                                       itself, not inheritance children (CDC reports those
                                       under their own names) */
-    uint64_t est_bytes;            /* heap size when planned (all partitions) */
+    uint64_t est_bytes;            /* heap + TOAST heap size when planned (all partitions) */
     int64_t est_rows;              /* the server's row estimate, -1 unknown (never analyzed) */
     uint32_t nranges;
     pgcdc_snapshot_range *ranges;  /* owned */
@@ -81,7 +81,7 @@ typedef struct pgcdc_snapshot_plan_options {
     pgcdc_chunking chunking;  /* AUTO (0) unless the caller insists */
     const char *key_column;   /* the table's key when it is one column (NULL otherwise); used by
                                  KEY, and by AUTO below PostgreSQL 14 */
-    uint64_t target_bytes;    /* heap bytes per chunk; 0 = 32 MiB */
+    uint64_t target_bytes;    /* bytes per chunk, TOAST included; 0 = 32 MiB */
     uint64_t target_rows;     /* rows per chunk instead (needs the row estimate; falls back
                                  to target_bytes when the table was never analyzed); 0 = off */
     uint32_t min_chunks;      /* at least this many chunks when the table has that many pages
@@ -204,7 +204,8 @@ typedef struct pgcdc_snapshot_options {
     size_t batch_bytes;     /* COPY bytes per callback at most (a batch also ends at the end of
                                a chunk); 0 = 4 MiB */
     /* Callbacks are called from the reader's worker threads, one per
-     * connection, so by default several at once (for different chunks).
+     * connection, so by default several at once (for different chunks);
+     * with one connection the reading is done on the thread calling run.
      * serialize = true makes them one at a time (the reader holds a mutex
      * around each call): for a callback that is not thread-safe. The log
      * handler (pgcdc_log_set_handler) is called from those threads too. */

@@ -43,8 +43,12 @@ struct Pgcdc__V1__SchemaEvent;
  * its transaction starts (everything before is written first). */
 size_t cn_schema_next(pgcdc_destination *d, const struct Pgcdc__V1__ChangeBatch *m, size_t from, size_t *split);
 /* Applies the event's shape to its table (pipeline/schema.c); a refused
- * change fails the table alone (PGCDC_OK). */
-pgcdc_code cn_schema_apply(pgcdc_destination *d, const struct Pgcdc__V1__SchemaEvent *se, pgcdc_error *err);
+ * change fails the table alone (PGCDC_OK). open_tx: the first record of the
+ * event's transaction in this batch (its fragment_index > 0 when it began in
+ * an earlier batch), or NULL. */
+struct Pgcdc__V1__Transaction;
+pgcdc_code cn_schema_apply(pgcdc_destination *d, const struct Pgcdc__V1__SchemaEvent *se,
+                           const struct Pgcdc__V1__Transaction *open_tx, pgcdc_error *err);
 /* The highest end LSN of the complete transactions in records [from, to). */
 pgcdc_lsn cn_slice_confirm(const struct Pgcdc__V1__ChangeBatch *m, size_t from, size_t to);
 /* After the whole batch is written: older shapes of transactions that ended in it are forgotten. */

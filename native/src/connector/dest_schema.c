@@ -167,7 +167,39 @@ static pgcdc_code fail_merged(pgcdc_destination *d, pl_table *t, const char *why
     return PGCDC_OK;
 }
 
-pgcdc_code cn_schema_apply(pgcdc_destination *d, const Pgcdc__V1__SchemaEvent *se, pgcdc_error *err)
+/* The changing transaction began in an earlier batch (a transaction too
+ * large for one, cut into fragments by the reader): its rows before this
+ * batch are in generation n, and the rest goes to n+1. Those rows are
+ * merged now - the transaction is committed on the source - up to the last
+ * of them, (commit LSN, highest SEQ written); later rows of the transaction
+ * have higher SEQs, and rows written again after a crash are at or below the
+ * merged position, so each is merged once. */
+static pgcdc_code merge_open_part(pgcdc_destination *d, pl_table *t, const Pgcdc__V1__Transaction *tx,
+                                  pgcdc_error *err)
+{
+    if (!tx || tx->fragment_index == 0 || tx->commit_lsn == 0 || tx->commit_lsn > (uint64_t)INT64_MAX)
+        return PGCDC_OK;
+    pgcdc_buf q = PGCDC_BUF_INIT, sql = PGCDC_BUF_INIT;
+    pgcdc_code rc = pgcdc_merge_journal_qualified(&t->mt, &q, err);
+    if (rc == PGCDC_OK && pgcdc_buf_printf(&sql, "SELECT max(\"_PGCDC_SEQ\") FROM %s WHERE \"_PGCDC_LSN\" = "
+                                                  "CAST($1 AS bigint)", q.data) != 0)
+        rc = pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory");
+    char lsn[32];
+    snprintf(lsn, sizeof lsn, "%llu", (unsigned long long)tx->commit_lsn);
+    const char *v[1] = {lsn};
+    PGresult *r = NULL;
+    if (rc == PGCDC_OK)
+        rc = pl_query(d->x.dst, sql.data, 1, v, &r, err);
+    if (rc == PGCDC_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        rc = pl_merge(&d->x, t, (int64_t)tx->commit_lsn, strtoll(PQgetvalue(r, 0, 0), NULL, 10), NULL, err);
+    PQclear(r);
+    pgcdc_buf_free(&q);
+    pgcdc_buf_free(&sql);
+    return rc;
+}
+
+pgcdc_code cn_schema_apply(pgcdc_destination *d, const Pgcdc__V1__SchemaEvent *se,
+                           const Pgcdc__V1__Transaction *open_tx, pgcdc_error *err)
 {
     if (se->diff && se->diff->table_renamed) {
         cn_table *o = cn_find(d, se->diff->previous_schema, se->diff->previous_table);
@@ -192,6 +224,8 @@ pgcdc_code cn_schema_apply(pgcdc_destination *d, const Pgcdc__V1__SchemaEvent *s
     pgcdc_relation rel;
     pgcdc_column *cols = NULL;
     pgcdc_code rc = relation_of(se, &rel, &cols, err);
+    if (rc == PGCDC_OK && open_tx && open_tx->xid == se->xid)
+        rc = merge_open_part(d, t, open_tx, err);
     if (rc == PGCDC_OK)
         rc = pl_shape_remember(t, se->xid, err);
     if (rc == PGCDC_OK)

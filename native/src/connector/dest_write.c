@@ -132,6 +132,20 @@ static pgcdc_code write_batch(pgcdc_destination *d, const pgcdc_batch *batch, pg
     }
 }
 
+/* The first fragment in m, at or after from, of the transaction of the
+ * schema event ev (before or after it: an event is placed before a
+ * transaction that has no content yet in the batch), or NULL. */
+static const Pgcdc__V1__Transaction *first_fragment(const Pgcdc__V1__ChangeBatch *m, size_t from,
+                                                    const Pgcdc__V1__Record *ev)
+{
+    uint32_t xid = ev->schema_event->xid;
+    for (size_t i = from; xid != 0 && i < m->n_records; i++)
+        if (m->records[i]->kind_case == PGCDC__V1__RECORD__KIND_TRANSACTION &&
+            m->records[i]->transaction->xid == xid)
+            return m->records[i]->transaction;
+    return NULL;
+}
+
 /* Records [from, to) of m as a batch of their own, confirming confirm. */
 static pgcdc_code slice(pgcdc_destination *d, const Pgcdc__V1__ChangeBatch *m, size_t from, size_t to,
                         pgcdc_lsn confirm, pgcdc_batch **out, pgcdc_error *err)
@@ -195,7 +209,7 @@ pgcdc_code pgcdc_destination_write_journal(pgcdc_destination *d, const uint8_t *
             from = split;
         }
         if (rc == PGCDC_OK)
-            rc = cn_schema_apply(d, m->records[at]->schema_event, err);
+            rc = cn_schema_apply(d, m->records[at]->schema_event, first_fragment(m, split, m->records[at]), err);
         scan = at + 1;
     }
     if (rc == PGCDC_OK) {

@@ -1,7 +1,10 @@
 /* reader.c - the change reader: stream -> decoder -> batch builder, cut
  * between transactions when a size is reached or the stream is quiet (like
  * the pipeline's cdc.c, without the journal: the host writes the batches and
- * confirms what it made durable). */
+ * confirms what it made durable). A transaction larger than the fragment
+ * limit is cut into fragments (batches without a confirm position inside
+ * it), so a batch - a FlowFile, a Java byte[] - stays bounded whatever the
+ * transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "connector_internal.h"
 
 #define IDLE_MS_DEFAULT 10000 /* a quiet stream's position is handed out this often */
+#define FRAGMENT_BYTES_DEFAULT (64u << 20) /* NiFi's Max FlowFile Bytes default */
 
 struct pgcdc_change_reader {
     pgcdc_connector_config *cfg;
@@ -22,6 +26,8 @@ struct pgcdc_change_reader {
     pgcdc_batch_builder *b;
     uint32_t txns;           /* transactions completed in the builder */
     pgcdc_lsn first_lsn;     /* commit LSN of the first of them */
+    pgcdc_lsn open_lsn;      /* commit LSN of the transaction open in the builder */
+    size_t fragment_bytes;   /* an open transaction is cut above this; 0 never */
     pgcdc_lsn confirmed;     /* highest position the host confirmed */
     pgcdc_lsn handed_out;    /* confirm LSN of the last batch returned */
     int idle_ms;             /* position-only batches at most this often, 0 never */
@@ -39,6 +45,8 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
 {
     pgcdc_change_reader *r = ud;
     int rc = pgcdc_batch_sink(r->b, ev, err);
+    if (rc == 0 && ev->kind == PGCDC_EV_BEGIN && ev->txn)
+        r->open_lsn = ev->txn->commit_lsn;
     if (rc == 0 && ev->kind == PGCDC_EV_COMMIT && ev->txn) {
         if (r->txns == 0)
             r->first_lsn = ev->txn->commit_lsn;
@@ -114,6 +122,7 @@ pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const cha
     r->confirmed = start_lsn;
     r->handed_out = start_lsn;
     r->idle_ms = IDLE_MS_DEFAULT;
+    r->fragment_bytes = FRAGMENT_BYTES_DEFAULT;
     r->last_idle = now_ms();
     pgcdc_code rc = pgcdc_connector_config_copy(cfg, &r->cfg, err);
     if (rc == PGCDC_OK)
@@ -126,8 +135,12 @@ pgcdc_code pgcdc_change_reader_open(const pgcdc_connector_config *cfg, const cha
     const char *db = rc == PGCDC_OK ? pgcdc_source_config_get(&r->cfg->pl.source, "dbname") : NULL;
     if (rc == PGCDC_OK)
         rc = pgcdc_batch_builder_new(db, &r->b, err);
+    /* No in-progress streaming: a streamed transaction is released by the
+     * decoder in one call at its commit, which a poll cannot interrupt to
+     * hand out a fragment; sent at commit, every change is a message of its
+     * own (the server spills large transactions to its disk meanwhile). */
     pgcdc_stream_options so = {.slot_name = r->slot, .publication_names = r->cfg->pl.source.publication,
-                               .start_lsn = start_lsn};
+                               .start_lsn = start_lsn, .no_streaming = true};
     if (rc == PGCDC_OK)
         rc = pgcdc_stream_open(&r->cfg->pl.source, &so, &r->stream, err);
     if (rc == PGCDC_OK) {
@@ -203,18 +216,23 @@ static bool idle_position(pgcdc_change_reader *r, pgcdc_buf *out, pgcdc_batch_in
     return true;
 }
 
-static pgcdc_code cut(pgcdc_change_reader *r, pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err)
+/* Hands out what the builder holds; split: the open transaction's changes
+ * so far go too, as a fragment that continues in the next batch (confirm
+ * LSN: the end of the last complete transaction before it, 0 if none). */
+static pgcdc_code cut(pgcdc_change_reader *r, bool split, pgcdc_buf *out, pgcdc_batch_info *info, pgcdc_error *err)
 {
-    pgcdc_code rc = pgcdc_batch_encode(r->b, out, err);
+    pgcdc_code rc = split ? pgcdc_batch_encode_split(r->b, out, err) : pgcdc_batch_encode(r->b, out, err);
     if (rc != PGCDC_OK)
         return rc;
+    pgcdc_lsn confirm = pgcdc_batch_builder_confirm_lsn(r->b);
     if (info) {
-        info->first_lsn = r->first_lsn;
-        info->confirm_lsn = pgcdc_batch_builder_confirm_lsn(r->b);
+        info->first_lsn = r->txns ? r->first_lsn : r->open_lsn;
+        info->confirm_lsn = confirm;
         info->transactions = r->txns;
         info->changes = pgcdc_batch_builder_changes(r->b);
     }
-    r->handed_out = pgcdc_batch_builder_confirm_lsn(r->b);
+    if (confirm > r->handed_out)
+        r->handed_out = confirm;
     pgcdc_batch_builder_reset(r->b);
     r->txns = 0;
     r->first_lsn = 0;
@@ -231,12 +249,15 @@ pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size
     double deadline = now_ms() + timeout_ms;
     for (;;) {
         if (have_complete(r) && pgcdc_batch_builder_bytes(r->b) >= max_bytes)
-            return cut(r, out, info, err);
+            return cut(r, false, out, info, err);
+        if (r->fragment_bytes && pgcdc_batch_builder_in_transaction(r->b) &&
+            pgcdc_batch_builder_bytes(r->b) >= r->fragment_bytes)
+            return cut(r, true, out, info, err);
         double left = deadline - now_ms();
         bool in_tx = pgcdc_batch_builder_in_transaction(r->b);
         if (left <= 0 && !in_tx) {
             if (have_complete(r))
-                return cut(r, out, info, err);
+                return cut(r, false, out, info, err);
             if (idle_position(r, out, info))
                 return PGCDC_OK;
             /* one status update per poll at most, asking for a keepalive
@@ -263,8 +284,13 @@ pgcdc_code pgcdc_change_reader_poll(pgcdc_change_reader *r, int timeout_ms, size
             return rc;
         /* quiet: what is complete goes out now rather than at the deadline */
         if (have_complete(r))
-            return cut(r, out, info, err);
+            return cut(r, false, out, info, err);
     }
+}
+
+void pgcdc_change_reader_set_fragment_bytes(pgcdc_change_reader *r, size_t bytes)
+{
+    r->fragment_bytes = bytes;
 }
 
 void pgcdc_change_reader_confirm(pgcdc_change_reader *r, pgcdc_lsn lsn)

@@ -47,6 +47,7 @@ pgcdc_code pgcdc_batch_add_snapshot_rows(pgcdc_batch_builder *b, const pgcdc_sna
     s->chunk_id = chunk->chunk_id;
     s->snapshot_lsn = chunk->snapshot_lsn;
     s->last_chunk = chunk->last_chunk;
+    s->first_row = chunk->first_row;
     if (batch_relnames(b, chunk->relid, chunk->nspname, chunk->relname, &s->schema, &s->table) != 0 ||
         (chunk->chunk_start && !(s->chunk_start = batch_strdup(b, chunk->chunk_start))) ||
         (chunk->chunk_end && !(s->chunk_end = batch_strdup(b, chunk->chunk_end))))

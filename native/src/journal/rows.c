@@ -271,18 +271,19 @@ static pgcdc_code put_snapshot(pgcdc_journal_writer *w, const Pgcdc__V1__Snapsho
         return PGCDC_OK;
     }
     if (sr->snapshot_lsn == 0 || sr->snapshot_lsn > (uint64_t)INT64_MAX || sr->chunk_id >= (UINT64_C(1) << 30) ||
-        sr->n_rows >= (UINT64_C(1) << 32))
+        sr->first_row >= (UINT64_C(1) << 32) || sr->n_rows >= (UINT64_C(1) << 32) - sr->first_row)
         return pgcdc_error_set(err, PGCDC_EINVAL,
-                               "journal write: snapshot rows of %s.%s with snapshot LSN %llu, chunk %llu, %zu rows "
-                               "cannot be numbered (LSN must be > 0, chunk < 2^30, rows < 2^32)",
+                               "journal write: snapshot rows of %s.%s with snapshot LSN %llu, chunk %llu, rows %llu "
+                               "to %llu cannot be numbered (LSN must be > 0, chunk < 2^30, rows < 2^32)",
                                sr->schema, sr->table, (unsigned long long)sr->snapshot_lsn,
-                               (unsigned long long)sr->chunk_id, sr->n_rows);
+                               (unsigned long long)sr->chunk_id, (unsigned long long)sr->first_row,
+                               (unsigned long long)(sr->first_row + sr->n_rows));
     const int *map = NULL;
     if (sr->n_columns > 0) {
         map_by_name(jt, sr->columns, sr->n_columns, jt->tmp_src);
         map = jt->tmp_src;
     }
-    /* (snapshot LSN, chunk << 32 | row, minus 2^62): unique per row of a
+    /* (snapshot LSN, chunk << 32 | row in the chunk, minus 2^62): unique per row of a
      * snapshot, the same again when a chunk is written again after a crash,
      * and negative, so that snapshot rows sort before the changes of a
      * transaction committing exactly at the snapshot's LSN (decoded, not in
@@ -293,7 +294,7 @@ static pgcdc_code put_snapshot(pgcdc_journal_writer *w, const Pgcdc__V1__Snapsho
         pgcdc_code rc;
         if (!map && (rc = row_map(w, jt, r->n_values, &map, err)) != PGCDC_OK)
             return rc;
-        row.seq = (int64_t)((sr->chunk_id << 32) | i) - ((int64_t)1 << 62);
+        row.seq = (int64_t)((sr->chunk_id << 32) | (sr->first_row + i)) - ((int64_t)1 << 62);
         if ((rc = put_row(w, jt, r->values, r->n_values, map, false, &row, err)) != PGCDC_OK)
             return rc;
     }

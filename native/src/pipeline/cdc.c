@@ -11,6 +11,7 @@
 #include "pipeline_internal.h"
 
 #define BATCH_BYTES (8u << 20)   /* cut a batch above this size ... */
+#define PIECE_BYTES (8u << 20)   /* write an open transaction's changes so far above this size */
 #define BATCH_MS 200             /* ... or when its oldest record waited this long */
 #define REFRESH_S 3.0            /* Included Table Regex: look for new tables this often */
 #define IDLE_CONFIRM_S 10.0      /* a quiet stream's position is saved and confirmed this often */
@@ -30,9 +31,12 @@ typedef struct cdc {
     bool flush_each_commit;      /* until the pending schema change is reached again */
     int restarts;                /* stream restarts since something was last written */
     double last_idle_confirm;
+    size_t fragment_bytes;       /* pl_piece_bytes() */
+    uint64_t fragments;          /* fragments of open transactions written */
 } cdc;
 
 static pgcdc_code finish_one(pl_ctx *x, pl_table *t, pgcdc_error *err);
+static pgcdc_code write_fragment(cdc *c, pgcdc_error *err);
 
 static pl_table *find(cdc *c, const char *schema, const char *name)
 {
@@ -159,7 +163,11 @@ static int sink(void *ud, const pgcdc_event *ev, pgcdc_error *err)
         c->first_pending = pl_now();
     if (ev->kind == PGCDC_EV_INSERT || ev->kind == PGCDC_EV_UPDATE || ev->kind == PGCDC_EV_DELETE)
         pgcdc_crashpoint("mid-transaction");
-    return pgcdc_batch_sink(c->b, ev, err);
+    int rc = pgcdc_batch_sink(c->b, ev, err);
+    if (rc == 0 && pgcdc_batch_builder_in_transaction(c->b) &&
+        pgcdc_batch_builder_bytes(c->b) >= c->fragment_bytes)
+        rc = write_fragment(c, err) == PGCDC_OK ? 0 : -1;
+    return rc;
 }
 
 static pgcdc_code keep_alive(void *ud, pgcdc_error *err)
@@ -167,20 +175,15 @@ static pgcdc_code keep_alive(void *ud, pgcdc_error *err)
     return pgcdc_stream_tick(((cdc *)ud)->stream, err);
 }
 
-/* Writes what the builder holds (between transactions only) and confirms
- * the slot up to the position the write made durable. */
-static pgcdc_code flush(cdc *c, pgcdc_error *err)
+/* Writes what the builder holds - split: an open transaction's changes so
+ * far as a fragment that continues - into the journal, and confirms the
+ * slot up to the position the write made durable (the end of the last
+ * complete transaction in it: never inside the open one). A table that fails
+ * the write fails alone and the batch is written again for the others. */
+static pgcdc_code write_batch(cdc *c, bool split, pgcdc_error *err)
 {
     pl_ctx *x = c->x;
-    if (pgcdc_batch_builder_in_transaction(c->b))
-        return PGCDC_OK;
-    pgcdc_lsn confirm = pgcdc_batch_builder_confirm_lsn(c->b);
-    if (pgcdc_batch_builder_records(c->b) == 0 && confirm <= x->durable) {
-        pgcdc_batch_builder_reset(c->b);
-        c->first_pending = 0;
-        return PGCDC_OK;
-    }
-    pgcdc_code rc = pgcdc_batch_encode(c->b, &c->bytes, err);
+    pgcdc_code rc = split ? pgcdc_batch_encode_split(c->b, &c->bytes, err) : pgcdc_batch_encode(c->b, &c->bytes, err);
     pgcdc_batch *batch = NULL;
     if (rc == PGCDC_OK)
         rc = pgcdc_batch_decode((const uint8_t *)c->bytes.data, c->bytes.len, &batch, err);
@@ -206,16 +209,59 @@ static pgcdc_code flush(cdc *c, pgcdc_error *err)
     pgcdc_batch_free(batch);
     if (rc != PGCDC_OK)
         return rc;
-    pgcdc_crashpoint("journal-written");
+    pgcdc_crashpoint(split ? "fragment-written" : "journal-written");
     pgcdc_batch_builder_reset(c->b);
     c->first_pending = 0;
-    c->restarts = 0;
     if (st.confirm_lsn > x->durable)
         x->durable = st.confirm_lsn;
     pgcdc_stream_set_durable(c->stream, x->durable, false);
     if (st.rows > 0)
         c->dirty = true;
     return PGCDC_OK;
+}
+
+/* Writes what the builder holds (between transactions only). */
+static pgcdc_code flush(cdc *c, pgcdc_error *err)
+{
+    pl_ctx *x = c->x;
+    if (pgcdc_batch_builder_in_transaction(c->b))
+        return PGCDC_OK;
+    pgcdc_lsn confirm = pgcdc_batch_builder_confirm_lsn(c->b);
+    if (pgcdc_batch_builder_records(c->b) == 0 && confirm <= x->durable) {
+        pgcdc_batch_builder_reset(c->b);
+        c->first_pending = 0;
+        return PGCDC_OK;
+    }
+    pgcdc_code rc = write_batch(c, false, err);
+    if (rc == PGCDC_OK)
+        c->restarts = 0;
+    return rc;
+}
+
+size_t pl_piece_bytes(void)
+{
+    /* tests: many pieces from a small transaction or chunk */
+    const char *v = getenv("PGCDC_PIECE_BYTES");
+    return v && atol(v) > 0 ? (size_t)atol(v) : PIECE_BYTES;
+}
+
+/* A transaction larger than pl_piece_bytes() (called from the sink, inside
+ * it - a streamed one is being released from the decoder's spill files):
+ * its changes so far go to the journal as a fragment, with the complete
+ * transactions before it, so that memory holds one fragment and not the
+ * transaction. Nothing is confirmed inside it: its rows carry its commit
+ * LSN, at or above the durable position, so no merge (bound: durable - 1)
+ * takes them before its last fragment is written with its end as the new
+ * durable position. After a crash the stream starts again at the durable
+ * position, before the transaction, and its fragments are written again
+ * with the same (LSN, SEQ): the merge counts each once. */
+static pgcdc_code write_fragment(cdc *c, pgcdc_error *err)
+{
+    pgcdc_code rc = write_batch(c, true, err);
+    if (rc == PGCDC_OK && ++c->fragments % 64 == 1)
+        pgcdc_log(PGCDC_LOG_INFO, "a large transaction is written to the journal in fragments as it comes "
+                  "(%llu fragments so far)", (unsigned long long)c->fragments);
+    return rc;
 }
 
 static pgcdc_code maybe_merge(cdc *c, bool force, pgcdc_error *err)
@@ -425,7 +471,8 @@ pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err)
 {
     /* dirty from the start: rows written by an earlier run (killed before its
      * merge, or with a cron that had not fired) must be merged too */
-    cdc c = {.x = x, .bytes = PGCDC_BUF_INIT, .dirty = true, .last_idle_confirm = pl_now()};
+    cdc c = {.x = x, .bytes = PGCDC_BUF_INIT, .dirty = true, .last_idle_confirm = pl_now(),
+             .fragment_bytes = pl_piece_bytes()};
     pgcdc_code rc = open_stream(&c, err);
     if (rc == PGCDC_OK && pl_snapshot_pending(x))
         rc = snapshot_online(&c, err); /* resumed or new tables: before anything is read */

@@ -292,6 +292,9 @@ pgcdc_code pl_run_once(const pgcdc_pipeline_config *cfg, const pgcdc_pipeline_ru
 
 /* cdc.c */
 pgcdc_code pl_stream(pl_ctx *x, pgcdc_error *err);
+/* Bytes (the batch builder's estimate) of rows per journal write inside a
+ * transaction or a snapshot chunk: larger ones go in several (cdc.c). */
+size_t pl_piece_bytes(void);
 
 bool pl_is_code_table_failure(pgcdc_code c);
 

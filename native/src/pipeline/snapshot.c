@@ -1,10 +1,12 @@
 /* snapshot.c - table snapshots: every table in SNAPSHOT_REPLICATION read
  * under an exported snapshot (the slot's at the start, a temporary slot's
  * while streaming: online.c) with Concurrent Snapshot Queries
- * connections, each chunk written to its journal as ONE SnapshotRows record
- * (the journal's snapshot SEQs are unique per chunk and row index, so a chunk
- * must not be split across records), then merged with the bound
- * (snapshot_lsn, -1) in the same transaction as INCREMENTAL_REPLICATION. */
+ * connections, each chunk written to its journal in pieces of about
+ * pl_piece_bytes() as it is read (SnapshotRows records numbering the chunk's
+ * rows on from first_row: the journal's snapshot SEQs are unique per chunk
+ * and row in the chunk), the last piece recording the chunk as done in its
+ * own transaction, then merged with the bound (snapshot_lsn, -1) in the same
+ * transaction as INCREMENTAL_REPLICATION. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,10 @@
 
 typedef struct snap_worker {
     pgcdc_batch_builder *b;
-    pl_table *table;     /* chunk being gathered, NULL none */
+    pl_table *table;     /* chunk being read, NULL none */
     uint32_t chunk;
+    bool open;           /* the builder holds the chunk's current piece */
+    uint64_t next_row;   /* the chunk's rows in pieces written before it */
 } snap_worker;
 
 typedef struct snap_ctx {
@@ -28,6 +32,8 @@ typedef struct snap_ctx {
     pgcdc_buf bytes;
     pgcdc_snapshot_reader *reader;
 } snap_ctx;
+
+static pgcdc_code write_piece(snap_ctx *s, snap_worker *w, pl_table *t, pgcdc_error *err);
 
 static bool stopping(const pl_ctx *x)
 {
@@ -48,17 +54,27 @@ static pgcdc_code on_rows(void *ud, const pgcdc_snapshot_rows *rows, pgcdc_error
     if (!t->registered || rows->chunk.worker < 0 || rows->chunk.worker >= s->nworkers)
         return PGCDC_OK;
     snap_worker *w = &s->w[rows->chunk.worker];
-    if (w->table == t && w->chunk == rows->chunk.range->id)
-        return pgcdc_batch_append_snapshot_rows(w->b, rows->rows, rows->nrows, err);
-    pgcdc_batch_builder_reset(w->b);
-    pgcdc_snapshot_chunk c = {
-        .nspname = t->schema, .relname = t->name, .ncolumns = (int)t->ncols, .columns = t->pcols,
-        .chunk_id = rows->chunk.range->id, .chunk_start = rows->chunk.range->lower,
-        .chunk_end = rows->chunk.range->upper, .snapshot_lsn = s->cp,
-        .last_chunk = rows->chunk.range->id + 1 == rows->chunk.nranges};
-    w->table = t;
-    w->chunk = rows->chunk.range->id;
-    return pgcdc_batch_add_snapshot_rows(w->b, &c, rows->rows, rows->nrows, err);
+    if (w->table != t || w->chunk != rows->chunk.range->id) {
+        w->table = t; /* a new chunk */
+        w->chunk = rows->chunk.range->id;
+        w->open = false;
+        w->next_row = 0;
+    }
+    if (w->open) {
+        rc = pgcdc_batch_append_snapshot_rows(w->b, rows->rows, rows->nrows, err);
+    } else {
+        pgcdc_batch_builder_reset(w->b);
+        pgcdc_snapshot_chunk c = {
+            .nspname = t->schema, .relname = t->name, .ncolumns = (int)t->ncols, .columns = t->pcols,
+            .chunk_id = rows->chunk.range->id, .chunk_start = rows->chunk.range->lower,
+            .chunk_end = rows->chunk.range->upper, .snapshot_lsn = s->cp,
+            .last_chunk = rows->chunk.range->id + 1 == rows->chunk.nranges, .first_row = w->next_row};
+        rc = pgcdc_batch_add_snapshot_rows(w->b, &c, rows->rows, rows->nrows, err);
+        w->open = rc == PGCDC_OK;
+    }
+    if (rc == PGCDC_OK && pgcdc_batch_builder_bytes(w->b) >= pl_piece_bytes())
+        rc = write_piece(s, w, t, err);
+    return rc;
 }
 
 static void report(pl_ctx *x, pl_table *t, uint32_t nchunks, bool done, bool failed)
@@ -83,24 +99,52 @@ static pgcdc_code fail_table(pl_ctx *x, pl_table *t, const char *why, pgcdc_erro
     return rc;
 }
 
-/* The chunk's rows in one journal write; the chunk is recorded as done in
- * the same transaction (snapstate.c's hook). */
-static pgcdc_code write_chunk(snap_ctx *s, snap_worker *w, pl_table *t, uint32_t chunk, pgcdc_error *err)
+/* The builder's rows in one journal write; with done, the chunk is recorded
+ * as done in the same transaction (snapstate.c's hook). */
+static pgcdc_code write_rows(snap_ctx *s, snap_worker *w, pl_table *t, bool done, pgcdc_error *err)
 {
     pgcdc_batch *batch = NULL;
     pgcdc_code rc = pgcdc_batch_encode(w->b, &s->bytes, err);
     if (rc == PGCDC_OK)
         rc = pgcdc_batch_decode((const uint8_t *)s->bytes.data, s->bytes.len, &batch, err);
     pgcdc_journal_stats st;
-    s->x->chunk_table = t;
-    s->x->chunk_id = chunk;
+    s->x->chunk_table = done ? t : NULL;
+    s->x->chunk_id = w->chunk;
     s->x->chunk_lsn = s->cp;
     if (rc == PGCDC_OK)
         rc = pgcdc_journal_write(s->x->writer, batch, &st, err);
     s->x->chunk_table = NULL;
     pgcdc_batch_free(batch);
+    w->next_row += pgcdc_batch_builder_snapshot_rows(w->b);
     pgcdc_batch_builder_reset(w->b);
+    w->open = false;
     return rc;
+}
+
+/* A write the destination refused for this table's values fails the table
+ * alone (the others are read on); anything else ends the run. */
+static pgcdc_code write_failed(snap_ctx *s, pl_table *t, pgcdc_code rc, pgcdc_error *err)
+{
+    if (pl_is_write_table_failure(rc, err) && pgcdc_journal_failed_table(s->x->writer) == &t->mt) {
+        /* this table's value: it fails alone, the others are read on */
+        char why[sizeof t->message];
+        pgcdc_text_copy(why, sizeof why, err ? err->message : "a value could not be written");
+        return fail_table(s->x, t, why, err);
+    }
+    return rc;
+}
+
+/* A piece of a chunk too large for one write: its rows so far go to the
+ * journal, the chunk is NOT recorded as done (a crash before its last piece
+ * reads it again; the rows written meanwhile carry this snapshot's point and
+ * are overridden by the next read's, like an unfinished chunk's). */
+static pgcdc_code write_piece(snap_ctx *s, snap_worker *w, pl_table *t, pgcdc_error *err)
+{
+    pgcdc_code rc = write_rows(s, w, t, false, err);
+    if (rc != PGCDC_OK)
+        return write_failed(s, t, rc, err);
+    pgcdc_crashpoint("snapshot-piece-written");
+    return PGCDC_OK;
 }
 
 static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_snapshot_chunk_info *info,
@@ -113,9 +157,29 @@ static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_
     snap_worker *w = &s->w[info->chunk.worker];
     bool mine = w->table == t && w->chunk == info->chunk.range->id;
     w->table = NULL;
-    if (!mine || !t->registered)
+    if (!t->registered)
         return PGCDC_OK;
-    pgcdc_code rc = write_chunk(s, w, t, info->chunk.range->id, err);
+    if (!mine) {
+        /* an empty chunk: no rows came, its record says it is done */
+        pgcdc_batch_builder_reset(w->b);
+        w->chunk = info->chunk.range->id;
+        w->next_row = 0;
+        w->open = false;
+    }
+    if (!w->open) {
+        /* every row went out in pieces (or none came): the last write,
+         * which records the chunk, carries an empty record */
+        pgcdc_snapshot_chunk c = {
+            .nspname = t->schema, .relname = t->name, .ncolumns = (int)t->ncols, .columns = t->pcols,
+            .chunk_id = info->chunk.range->id, .chunk_start = info->chunk.range->lower,
+            .chunk_end = info->chunk.range->upper, .snapshot_lsn = s->cp,
+            .last_chunk = info->chunk.range->id + 1 == info->chunk.nranges, .first_row = w->next_row};
+        pgcdc_batch_builder_reset(w->b);
+        pgcdc_code rc = pgcdc_batch_add_snapshot_rows(w->b, &c, NULL, 0, err);
+        if (rc != PGCDC_OK)
+            return rc;
+    }
+    pgcdc_code rc = write_rows(s, w, t, true, err);
     if (rc == PGCDC_OK) {
         t->rows_snapshotted += (int64_t)info->rows;
         t->snap_bytes += (int64_t)info->bytes;
@@ -124,13 +188,7 @@ static pgcdc_code on_chunk(void *ud, pgcdc_snapshot_chunk_event ev, const pgcdc_
         pgcdc_crashpoint("snapshot-chunk-written");
         return PGCDC_OK;
     }
-    if (pl_is_write_table_failure(rc, err) && pgcdc_journal_failed_table(s->x->writer) == &t->mt) {
-        /* this table's value: it fails alone, the others are read on */
-        char why[sizeof t->message];
-        pgcdc_text_copy(why, sizeof why, err ? err->message : "a value could not be written");
-        return fail_table(s->x, t, why, err);
-    }
-    return rc;
+    return write_failed(s, t, rc, err);
 }
 
 pgcdc_code pl_snapshot_finish(pl_ctx *x, pl_table *t, pgcdc_lsn cp, bool initial, pgcdc_error *err)
@@ -192,8 +250,12 @@ pgcdc_code pl_snapshot(pl_ctx *x, const char *snapshot_name, pgcdc_lsn cp, bool 
     pgcdc_code rc = PGCDC_OK;
     for (int i = 0; i < nconn && rc == PGCDC_OK; i++)
         rc = pgcdc_batch_builder_new(x->dbname, &s.w[i].b, err);
+    /* rows come in deliveries of at most half a piece (default 4 MiB), so a
+     * piece is cut near its size */
+    size_t piece = pl_piece_bytes();
     pgcdc_snapshot_options so = {.snapshot_name = snapshot_name, .connections = nconn, .serialize = true,
-                                 .on_rows = on_rows, .on_chunk = on_chunk, .userdata = &s};
+                                 .batch_bytes = piece < (8u << 20) ? piece / 2 : 0, .on_rows = on_rows,
+                                 .on_chunk = on_chunk, .userdata = &s};
     pgcdc_snapshot_reader *r = NULL;
     if (rc == PGCDC_OK)
         rc = pgcdc_snapshot_reader_new(&x->cfg->source, &so, &r, err);

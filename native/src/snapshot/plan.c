@@ -15,7 +15,9 @@
  * Key bounds come from percentiles of a TABLESAMPLE SYSTEM sample of the key
  * (a few thousand pages at most), so skewed keys still give even chunks.
  * Sizes are measured with pg_relation_size, not relpages, which is only as
- * fresh as the last VACUUM/ANALYZE. */
+ * fresh as the last VACUUM/ANALYZE. The number of chunks follows the size
+ * WITH the TOAST relation (heap + TOAST heap): 8 rows of 16 MB take one heap
+ * page but 128 MB to read, and a chunk is what one COPY sends. */
 #include "snapshot_internal.h"
 #include "pgcdc/log.h"
 
@@ -30,7 +32,8 @@
 
 typedef struct table_facts {
     char relkind;
-    int64_t total_bytes; /* all partitions */
+    int64_t total_bytes; /* all partitions, TOAST included: what the chunks are sized by */
+    int64_t heap_bytes;  /* all partitions, main fork only: what key samples are sized by */
     int64_t max_bytes;   /* the largest partition (the table itself when not partitioned) */
     int block_size;
     int64_t est_rows;    /* -1 unknown */
@@ -57,17 +60,20 @@ static pgcdc_code table_facts_get(PGconn *conn, const char *schema, const char *
     static const char sql[] =
         "WITH t AS (SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
         "           WHERE n.nspname = $1 AND c.relname = $2),"
-        " leaf AS (SELECT p.oid, p.relpages, p.reltuples, pg_relation_size(p.oid) AS bytes"
+        " leaf AS (SELECT p.oid, p.relpages, p.reltuples, pg_relation_size(p.oid) AS bytes,"
+        "                 pg_relation_size(p.oid) + CASE WHEN p.reltoastrelid <> 0"
+        "                   THEN pg_relation_size(p.reltoastrelid) ELSE 0 END AS total"
         "          FROM t, pg_class p"
         "          WHERE p.oid IN (SELECT t.oid UNION ALL"
         "                          SELECT relid FROM pg_partition_tree(t.oid) WHERE isleaf AND t.relkind = 'p')"
         "            AND p.relkind IN ('r', 'm'))"
-        " SELECT t.relkind, coalesce((SELECT sum(bytes) FROM leaf), 0)::int8,"
+        " SELECT t.relkind, coalesce((SELECT sum(total) FROM leaf), 0)::int8,"
         "        coalesce((SELECT max(bytes) FROM leaf), 0)::int8, current_setting('block_size')::int,"
         "        (SELECT CASE WHEN bool_or(relpages = 0 AND bytes > 0) OR bool_or(reltuples < 0) THEN -1"
         "                     ELSE coalesce(sum(CASE WHEN relpages > 0"
         "                          THEN reltuples / relpages * (bytes / current_setting('block_size')::int)"
-        "                          ELSE 0 END), 0) END::int8 FROM leaf)"
+        "                          ELSE 0 END), 0) END::int8 FROM leaf),"
+        "        coalesce((SELECT sum(bytes) FROM leaf), 0)::int8"
         " FROM t";
     const char *params[2] = {schema, table};
     PGresult *res = PQexecParams(conn, sql, 2, NULL, params, NULL, NULL, 0);
@@ -83,6 +89,7 @@ static pgcdc_code table_facts_get(PGconn *conn, const char *schema, const char *
     f->max_bytes = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     f->block_size = atoi(PQgetvalue(res, 0, 3));
     f->est_rows = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+    f->heap_bytes = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
     PQclear(res);
     if (f->relkind != 'r' && f->relkind != 'p' && f->relkind != 'm')
         return pgcdc_error_set(err, PGCDC_EINVAL,
@@ -184,9 +191,11 @@ static long parse_bounds(const char *s, char (*b)[PGCDC_SNAPSHOT_BOUND_MAX], lon
 static pgcdc_code plan_key(PGconn *conn, const char *schema, const char *table, const table_facts *f,
                            uint64_t want, pgcdc_snapshot_plan *out, pgcdc_error *err)
 {
-    double pages = (double)f->total_bytes / f->block_size;
-    if (want <= 1 || pages < 2)
+    double pages = (double)f->heap_bytes / f->block_size;
+    if (want <= 1 || f->heap_bytes <= 0)
         return alloc_ranges(out, 1, err);
+    if (pages < 1)
+        pages = 1;
     if (want > 100000)
         want = 100000;
 
@@ -286,8 +295,19 @@ pgcdc_code pgcdc_snapshot_plan_create(PGconn *conn, const char *schema, const ch
                                opt->key_column && *opt->key_column
                                    ? "the key column is not a NOT NULL smallint, integer or bigint column"
                                    : "no key column given");
+    /* how many chunks: by bytes (TOAST included), or by rows when asked and estimated */
+    uint64_t target = opt->target_bytes ? opt->target_bytes : DEFAULT_TARGET_BYTES;
+    uint64_t want = ((uint64_t)f.total_bytes + target - 1) / target;
+    if (opt->target_rows && f.est_rows >= 0)
+        want = ((uint64_t)f.est_rows + opt->target_rows - 1) / opt->target_rows;
+    uint64_t heap_pages = (uint64_t)f.max_bytes / (uint64_t)f.block_size;
     if (how == PGCDC_CHUNKING_AUTO) {
-        if (PQserverVersion(conn) >= 140000)
+        bool tid_range = PQserverVersion(conn) >= 140000;
+        /* big TOASTed rows on fewer heap pages than chunks wanted: page
+         * ranges cannot cut them, key ranges can */
+        if (tid_range && key_ok && heap_pages < want && want > 1)
+            how = PGCDC_CHUNKING_KEY;
+        else if (tid_range)
             how = PGCDC_CHUNKING_CTID;
         else if (key_ok)
             how = PGCDC_CHUNKING_KEY;
@@ -303,11 +323,6 @@ pgcdc_code pgcdc_snapshot_plan_create(PGconn *conn, const char *schema, const ch
     out->est_bytes = (uint64_t)f.total_bytes;
     out->est_rows = f.est_rows;
 
-    /* how many chunks: by bytes, or by rows when asked and estimated */
-    uint64_t target = opt->target_bytes ? opt->target_bytes : DEFAULT_TARGET_BYTES;
-    uint64_t want = ((uint64_t)f.total_bytes + target - 1) / target;
-    if (opt->target_rows && f.est_rows >= 0)
-        want = ((uint64_t)f.est_rows + opt->target_rows - 1) / opt->target_rows;
     if (want < opt->min_chunks || scan_per_chunk)
         want = opt->min_chunks; /* scan_per_chunk: as few scans as keep every connection busy */
     if (want < 1)

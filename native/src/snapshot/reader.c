@@ -720,7 +720,14 @@ pgcdc_code pgcdc_snapshot_reader_run(pgcdc_snapshot_reader *r, pgcdc_error *err)
         return pgcdc_error_set(err, PGCDC_ENOMEM, "out of memory for snapshot workers");
 
     int started = 0;
-    for (int i = 0; i < n; i++) {
+    /* One connection: read on the calling thread, so the callbacks run on
+     * it (a JNI host hands each piece to Java as it comes). */
+    bool here = n == 1;
+    if (here) {
+        workers[0].r = r;
+        worker_main(&workers[0]);
+    }
+    for (int i = 0; i < n && !here; i++) {
         workers[i].r = r;
         workers[i].id = i;
         if (pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]) != 0) {
@@ -731,8 +738,9 @@ pgcdc_code pgcdc_snapshot_reader_run(pgcdc_snapshot_reader *r, pgcdc_error *err)
         }
         started++;
     }
-    for (int i = 0; i < started; i++) {
-        pthread_join(workers[i].thread, NULL);
+    for (int i = 0; i < (here ? 1 : started); i++) {
+        if (!here)
+            pthread_join(workers[i].thread, NULL);
         if (workers[i].conn)
             PQfinish(workers[i].conn);
         snap_parser_free(&workers[i].parser);

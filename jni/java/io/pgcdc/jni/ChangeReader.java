@@ -65,6 +65,16 @@ public final class ChangeReader extends NativeHandle implements AutoCloseable {
         nSetIdleInterval(checkOpen(), ms);
     }
 
+    /**
+     * A transaction whose batch reaches about bytes (default 64 MiB; 0: never) is cut into fragments:
+     * batches ending with a part of it, whose {@link ChangeBatch#confirmLsn()} is only the end of the
+     * complete transactions before it (0 if none: {@link ChangeBatch#transactions()} 0 with
+     * {@link ChangeBatch#changes()} &gt; 0). Write them as they come; confirm nothing from a 0 position.
+     */
+    public synchronized void setFragmentBytes(long bytes) {
+        nSetFragmentBytes(checkOpen(), bytes);
+    }
+
     /** @return the highest position passed to {@link #confirm(long)} (or the start position) */
     public synchronized long confirmedLsn() {
         return nConfirmedLsn(checkOpen());
@@ -83,6 +93,8 @@ public final class ChangeReader extends NativeHandle implements AutoCloseable {
     private static native void nConfirm(long handle, long lsn);
 
     private static native void nSetIdleInterval(long handle, int ms);
+
+    private static native void nSetFragmentBytes(long handle, long bytes);
 
     private static native long nConfirmedLsn(long handle);
 

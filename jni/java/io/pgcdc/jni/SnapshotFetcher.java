@@ -29,5 +29,24 @@ public final class SnapshotFetcher {
         return cfg.withCopy(c -> nFetchChunk(c, chunkDescriptor));
     }
 
+    /**
+     * Reads one chunk in pieces of about maxBytes as its rows come (at least one row each; an empty
+     * chunk is one piece without rows), each handed to sink on the calling thread, in order: a chunk of
+     * huge rows is never held whole. The chunk is complete only once every piece is durable (the call
+     * returns after the last). An exception thrown by sink stops the fetch and is rethrown.
+     *
+     * @return the number of pieces
+     */
+    public static int fetchChunkPieces(ConnectorConfig cfg, byte[] chunkDescriptor, long maxBytes,
+                                       java.util.function.Consumer<ChangeBatch> sink) {
+        if (cfg == null || chunkDescriptor == null || sink == null) {
+            throw new PgcdcException("EINVAL", "fetchChunkPieces needs a configuration, a chunk descriptor and a sink");
+        }
+        return cfg.withCopy(c -> nFetchChunkPieces(c, chunkDescriptor, maxBytes, sink));
+    }
+
     private static native ChangeBatch nFetchChunk(long cfg, byte[] chunkDescriptor);
+
+    private static native int nFetchChunkPieces(long cfg, byte[] chunkDescriptor, long maxBytes,
+                                                java.util.function.Consumer<ChangeBatch> sink);
 }

@@ -47,8 +47,9 @@ import org.apache.nifi.processor.util.StandardValidators;
         + "primary node change, reading resumes there.")
 @Tags({"pgcdc", "postgresql", "cdc", "change data capture", "logical replication", "pgoutput"})
 @CapabilityDescription("Reads the changes of the tables of the publication from the PostgreSQL replication slot "
-        + "(pgoutput) and emits them as FlowFiles of complete transactions (pgcdc.v1.ChangeBatch). The slot is "
-        + "created if it does not exist and confirmed only after the FlowFile is committed.")
+        + "(pgoutput) and emits them as FlowFiles of complete transactions (pgcdc.v1.ChangeBatch); a transaction "
+        + "larger than Max FlowFile Bytes comes in fragments. The slot is created if it does not exist and "
+        + "confirmed only after the FlowFile is committed, never inside a transaction.")
 @WritesAttributes({
         @WritesAttribute(attribute = "pgcdc.kind", description = "cdc"),
         @WritesAttribute(attribute = "pgcdc.slot.name", description = "The replication slot"),
@@ -72,8 +73,8 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
             .build();
     public static final PropertyDescriptor MAX_BATCH_BYTES = new PropertyDescriptor.Builder()
             .name("Max Batch Bytes").displayName("Max Batch Bytes")
-            .description("A batch is cut between transactions once its encoding reaches this size (a single larger "
-                    + "transaction is kept whole).")
+            .description("A batch is cut between transactions once its encoding reaches this size (a larger "
+                    + "transaction is kept whole up to Max FlowFile Bytes, then cut into fragments).")
             .required(true)
             .defaultValue("8388608")
             .addValidator(StandardValidators.createLongValidator(1024, 1L << 30, true))
@@ -94,8 +95,10 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
             .description("One FlowFile per batch of complete transactions (or, on a quiet stream, a position "
                     + "without records: pgcdc.transactions = 0).").build();
 
+    public static final PropertyDescriptor MAX_FLOWFILE_BYTES = Common.MAX_FLOWFILE_BYTES;
+
     private static final List<PropertyDescriptor> PROPERTIES = List.of(TABLE_STATE_STORE, POLL_TIMEOUT, MAX_BATCH_BYTES,
-            QUIET_POSITION_INTERVAL);
+            QUIET_POSITION_INTERVAL, MAX_FLOWFILE_BYTES);
 
     private volatile ChangeReader reader;
     private volatile String slot;
@@ -150,7 +153,12 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
         final long confirmLsn = batch.confirmLsn();
         final StateManager stateManager = context.getStateManager();
         final String slotName = slot;
-        session.commitAsync(() -> confirmed(r, stateManager, slotName, confirmLsn), failure -> {
+        // A fragment of a transaction still coming carries no position (0): nothing to confirm.
+        session.commitAsync(() -> {
+            if (confirmLsn != 0) {
+                confirmed(r, stateManager, slotName, confirmLsn);
+            }
+        }, failure -> {
             getLogger().warn("Committing a change batch failed; the slot will be read again from its confirmed "
                     + "position: {}", failure.toString());
             reopen = true;
@@ -198,6 +206,7 @@ public class CaptureChangePostgreSQL extends AbstractProcessor {
         try (ConnectorConfig cfg = store.newConnectorConfig()) {
             final ChangeReader r = ChangeReader.open(cfg, configured, start);
             r.setIdleInterval(context.getProperty(QUIET_POSITION_INTERVAL).asTimePeriod(TimeUnit.MILLISECONDS).intValue());
+            r.setFragmentBytes(context.getProperty(MAX_FLOWFILE_BYTES).asLong());
             slot = configured;
             reader = r;
             CaptureRegistry.readerOpened(configured);

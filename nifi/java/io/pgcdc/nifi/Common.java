@@ -30,6 +30,18 @@ final class Common {
     /** The properties of a processor whose only property is the Table State Store. */
     static final List<PropertyDescriptor> STORE_ONLY = List.of(TABLE_STATE_STORE);
 
+    /** The byte limit per FlowFile of rows: a larger transaction or snapshot chunk goes out in several. */
+    static final PropertyDescriptor MAX_FLOWFILE_BYTES = new PropertyDescriptor.Builder()
+            .name("Max FlowFile Bytes").displayName("Max FlowFile Bytes")
+            .description("A transaction or a snapshot chunk larger than this goes out in several FlowFiles of about "
+                    + "this size (a transaction's fragments carry no position to confirm until its last one; a "
+                    + "chunk counts as written once all its pieces are), so memory and FlowFiles stay bounded "
+                    + "whatever the data.")
+            .required(true)
+            .defaultValue("67108864")
+            .addValidator(org.apache.nifi.processor.util.StandardValidators.createLongValidator(1024, 1L << 30, true))
+            .build();
+
     /** The processor's Table State Store service. */
     static TableStateStoreService store(final ProcessContext context) {
         return context.getProperty(TABLE_STATE_STORE).asControllerService(TableStateStoreService.class);
@@ -57,6 +69,8 @@ final class Common {
     static final String A_SNAPSHOT_LSN = "pgcdc.snapshot.lsn";
     static final String A_CHUNK_INDEX = "pgcdc.chunk.index";
     static final String A_CHUNK_COUNT = "pgcdc.chunk.count";
+    static final String A_CHUNK_PIECE = "pgcdc.chunk.piece";   // a chunk's rows in several FlowFiles: 0-based
+    static final String A_CHUNK_PIECES = "pgcdc.chunk.pieces"; // and how many
     static final String A_DURABLE_LSN = "pgcdc.durable.lsn";
     static final String A_ERROR_CODE = "pgcdc.error.code";
     static final String A_ERROR_MESSAGE = "pgcdc.error.message";

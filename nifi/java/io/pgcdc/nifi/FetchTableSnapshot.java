@@ -1,10 +1,10 @@
 package io.pgcdc.nifi;
 
-import io.pgcdc.jni.ChangeBatch;
 import io.pgcdc.jni.ConnectorConfig;
 import io.pgcdc.jni.PgcdcException;
 import io.pgcdc.jni.SnapshotFetcher;
 import io.pgcdc.nifi.services.TableStateStoreService;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,8 +25,10 @@ import org.apache.nifi.processor.exception.ProcessException;
 
 /**
  * Reads the rows of one snapshot chunk (its own source connection, the chunk's exported snapshot) and
- * replaces the FlowFile's content with them as a ChangeBatch of one SnapshotRows record. Safe to run with
- * several concurrent tasks and on every node of a cluster.
+ * replaces the FlowFile's content with them as a ChangeBatch of one SnapshotRows record - or, for a chunk
+ * larger than Max FlowFile Bytes, with its first piece, the others in FlowFiles of their own
+ * (pgcdc.chunk.piece / pgcdc.chunk.pieces). Safe to run with several concurrent tasks and on every node of
+ * a cluster.
  */
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"pgcdc", "postgresql", "snapshot", "initial load", "chunk"})
@@ -36,19 +38,22 @@ import org.apache.nifi.processor.exception.ProcessException;
 @ReadsAttributes({@ReadsAttribute(attribute = "pgcdc.table", description = "schema.table of the chunk")})
 @WritesAttributes({
         @WritesAttribute(attribute = "pgcdc.kind", description = "snapshot"),
-        @WritesAttribute(attribute = "pgcdc.changes", description = "Rows in the chunk"),
+        @WritesAttribute(attribute = "pgcdc.changes", description = "Rows in the FlowFile"),
+        @WritesAttribute(attribute = "pgcdc.chunk.piece", description = "Which piece of the chunk's rows (0-based)"),
+        @WritesAttribute(attribute = "pgcdc.chunk.pieces", description = "How many pieces the chunk's rows came in"),
         @WritesAttribute(attribute = "pgcdc.error.code", description = "On failure: the pgcdc error code"),
         @WritesAttribute(attribute = "pgcdc.error.message", description = "On failure: what is wrong")})
 public class FetchTableSnapshot extends AbstractProcessor {
 
     public static final PropertyDescriptor TABLE_STATE_STORE = Common.TABLE_STATE_STORE;
+    public static final PropertyDescriptor MAX_FLOWFILE_BYTES = Common.MAX_FLOWFILE_BYTES;
     public static final Relationship SUCCESS = new Relationship.Builder().name("success")
             .description("The chunk's rows (content: pgcdc.v1.ChangeBatch).").build();
     public static final Relationship FAILURE = Common.FAILURE;
 
     @Override
     protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
-        return Common.STORE_ONLY;
+        return List.of(TABLE_STATE_STORE, MAX_FLOWFILE_BYTES);
     }
 
     @Override
@@ -65,12 +70,30 @@ public class FetchTableSnapshot extends AbstractProcessor {
         }
         final TableStateStoreService store = Common.store(context);
         final byte[] descriptor = Common.content(session, ff);
-        final ChangeBatch batch;
+        final long maxBytes = context.getProperty(MAX_FLOWFILE_BYTES).asLong();
+        // Each piece goes into its own FlowFile as it comes (the first into the chunk's FlowFile): a chunk
+        // of huge rows is never held whole. All are committed together, or none (rollback).
+        final List<FlowFile> pieces = new ArrayList<>();
+        final FlowFile original = ff;
         // A configuration per call: fetches of concurrent tasks do not wait for each other.
         try (ConnectorConfig cfg = store.newConnectorConfig();
              io.pgcdc.jni.NativeLog.Binding log = Common.nativeLog(getLogger())) {
-            batch = SnapshotFetcher.fetchChunk(cfg, descriptor);
+            SnapshotFetcher.fetchChunkPieces(cfg, descriptor, maxBytes, batch -> {
+                FlowFile p = pieces.isEmpty() ? original : session.create(pieces.get(0));
+                final byte[] bytes = batch.bytes();
+                p = session.write(p, out -> out.write(bytes));
+                final Map<String, String> a = Common.batchAttributes(batch);
+                a.put(Common.A_KIND, Common.KIND_SNAPSHOT);
+                a.put(Common.A_CHUNK_PIECE, Integer.toString(pieces.size()));
+                pieces.add(session.putAllAttributes(p, a));
+            });
         } catch (final PgcdcException e) {
+            for (int i = 1; i < pieces.size(); i++) {
+                session.remove(pieces.get(i));
+            }
+            if (!pieces.isEmpty()) {
+                ff = pieces.get(0);
+            }
             if ("ENOTFOUND".equals(e.code())) {
                 // An abandoned attempt: its session was lost (a NiFi restart). ListTableSnapshotChunks takes the
                 // table's snapshot again; this chunk is not a reason to fail the table.
@@ -90,11 +113,9 @@ public class FetchTableSnapshot extends AbstractProcessor {
             session.transfer(session.penalize(ff), FAILURE);
             return;
         }
-        final byte[] bytes = batch.bytes();
-        ff = session.write(ff, out -> out.write(bytes));
-        final Map<String, String> a = Common.batchAttributes(batch);
-        a.put(Common.A_KIND, Common.KIND_SNAPSHOT);
-        ff = session.putAllAttributes(ff, a);
-        session.transfer(ff, SUCCESS);
+        final String count = Integer.toString(pieces.size());
+        for (final FlowFile p : pieces) {
+            session.transfer(session.putAttribute(p, Common.A_CHUNK_PIECES, count), SUCCESS);
+        }
     }
 }

@@ -35,7 +35,8 @@ import org.apache.nifi.processor.util.StandardValidators;
  * Counts the snapshot chunks written to the journal and, when every chunk of a table's snapshot is in,
  * merges the snapshot (bound: its consistent point) and moves the table from SNAPSHOT_REPLICATION to
  * INCREMENTAL_REPLICATION. The chunk numbers seen are kept in the cluster state (chunks written on
- * several nodes count together; a chunk written twice counts once).
+ * several nodes count together; a chunk written twice counts once). A chunk whose rows came in several
+ * FlowFiles (pgcdc.chunk.piece of pgcdc.chunk.pieces) counts once all its pieces are written.
  */
 @TriggerSerially
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
@@ -49,7 +50,9 @@ import org.apache.nifi.processor.util.StandardValidators;
         @ReadsAttribute(attribute = "pgcdc.snapshot.id", description = "The snapshot the chunk belongs to"),
         @ReadsAttribute(attribute = "pgcdc.snapshot.lsn", description = "The snapshot's consistent point"),
         @ReadsAttribute(attribute = "pgcdc.chunk.index", description = "The chunk number"),
-        @ReadsAttribute(attribute = "pgcdc.chunk.count", description = "Chunks of the table in the snapshot")})
+        @ReadsAttribute(attribute = "pgcdc.chunk.count", description = "Chunks of the table in the snapshot"),
+        @ReadsAttribute(attribute = "pgcdc.chunk.piece", description = "Which piece of the chunk's rows (absent: 0)"),
+        @ReadsAttribute(attribute = "pgcdc.chunk.pieces", description = "How many pieces the chunk came in (absent: 1)")})
 @WritesAttributes({@WritesAttribute(attribute = "pgcdc.table.state", description = "The table's state afterwards")})
 public class UpdateTableState extends AbstractProcessor {
 
@@ -114,15 +117,24 @@ public class UpdateTableState extends AbstractProcessor {
         final long lsn;
         final int index;
         final int count;
+        final int piece;
+        final int pieces;
         try {
             lsn = Lsn.parse(ff.getAttribute(Common.A_SNAPSHOT_LSN));
             index = Integer.parseInt(ff.getAttribute(Common.A_CHUNK_INDEX));
             count = Integer.parseInt(ff.getAttribute(Common.A_CHUNK_COUNT));
+            final String pa = ff.getAttribute(Common.A_CHUNK_PIECE), pn = ff.getAttribute(Common.A_CHUNK_PIECES);
+            piece = pa == null ? 0 : Integer.parseInt(pa);
+            pieces = pn == null ? 1 : Integer.parseInt(pn);
+            if (piece < 0 || pieces < 1 || piece >= pieces) {
+                throw new IllegalArgumentException("piece " + piece + " of " + pieces);
+            }
         } catch (final RuntimeException e) {
             final Map<String, String> a = new HashMap<>();
             a.put(Common.A_ERROR_CODE, "EINVAL");
             a.put(Common.A_ERROR_MESSAGE, "not a snapshot chunk of ListTableSnapshotChunks (pgcdc.snapshot.lsn, "
-                    + "pgcdc.chunk.index, pgcdc.chunk.count missing or malformed)");
+                    + "pgcdc.chunk.index, pgcdc.chunk.count missing or malformed, or pgcdc.chunk.piece / "
+                    + "pgcdc.chunk.pieces malformed)");
             session.transfer(session.putAllAttributes(ff, a), FAILURE);
             return;
         }
@@ -138,14 +150,31 @@ public class UpdateTableState extends AbstractProcessor {
         while (true) {
             final StateMap old = stateManager.getState(Scope.CLUSTER);
             final Map<String, String> next = new HashMap<>(old.toMap());
+            // "i" a chunk written whole, "i:p/n" piece p of n of chunk i (a chunk is written once every
+            // piece is: then its pieces collapse into "i")
             final TreeSet<Integer> seen = new TreeSet<>();
+            final TreeSet<String> partial = new TreeSet<>();
             final String v = next.get(key);
             if (v != null && !v.isEmpty()) {
                 for (final String s : v.split(",")) {
-                    seen.add(Integer.parseInt(s));
+                    if (s.contains(":")) {
+                        partial.add(s);
+                    } else {
+                        seen.add(Integer.parseInt(s));
+                    }
                 }
             }
-            seen.add(index);
+            if (pieces == 1) {
+                seen.add(index);
+            } else if (!seen.contains(index)) {
+                partial.add(index + ":" + piece + "/" + pieces);
+                // pieces of one fetch of the chunk (a fetch again may cut it otherwise)
+                final String prefix = index + ":", suffix = "/" + pieces;
+                if (partial.stream().filter(e -> e.startsWith(prefix) && e.endsWith(suffix)).count() >= pieces) {
+                    partial.removeIf(e -> e.startsWith(prefix));
+                    seen.add(index);
+                }
+            }
             complete = seen.size() >= count;
             if (complete && !finished) {
                 // Before the count is dropped from the state: finishing waits (PgcdcException ETIMEOUT, interim:
@@ -157,7 +186,9 @@ public class UpdateTableState extends AbstractProcessor {
             if (complete) {
                 next.remove(key);
             } else {
-                next.put(key, String.join(",", seen.stream().map(String::valueOf).toList()));
+                final List<String> entries = new java.util.ArrayList<>(seen.stream().map(String::valueOf).toList());
+                entries.addAll(partial);
+                next.put(key, String.join(",", entries));
             }
             if (stateManager.replace(old, next, Scope.CLUSTER)) {
                 break;
