@@ -31,6 +31,8 @@ class NarLayoutTest {
     static final String SO_ENTRY = "META-INF/bundled-dependencies/native/libpgcdc_jni.so";
     static final String PROCESSOR_SERVICES = "META-INF/services/org.apache.nifi.processor.Processor";
     static final String CS_SERVICES = "META-INF/services/org.apache.nifi.controller.ControllerService";
+    static final String EXTENSION_MANIFEST = "META-INF/docs/extension-manifest.xml";
+    static final String ADDITIONAL_DETAILS = "META-INF/docs/additional-details/";
 
     static Path nar;
     static List<String> narEntries = new ArrayList<>();
@@ -99,8 +101,9 @@ class NarLayoutTest {
             if (e.endsWith("/") || e.equals("META-INF/MANIFEST.MF")) {
                 continue;
             }
-            assertTrue(e.equals(JAR_ENTRY) || e.equals(SO_ENTRY) || e.equals(DEPS_ENTRY)
-                    || e.startsWith(NATIVE_DIR) && deps.contains(e.substring(NATIVE_DIR.length())),
+            assertTrue(e.equals(JAR_ENTRY) || e.equals(SO_ENTRY) || e.equals(DEPS_ENTRY) || e.equals(EXTENSION_MANIFEST)
+                    || e.startsWith(NATIVE_DIR) && deps.contains(e.substring(NATIVE_DIR.length()))
+                    || e.matches(java.util.regex.Pattern.quote(ADDITIONAL_DETAILS) + "io\\.pgcdc\\.nifi\\.[\\w.]+/additionalDetails\\.md"),
                     "unexpected entry in the NAR: " + e);
         }
     }
@@ -109,6 +112,7 @@ class NarLayoutTest {
     void noNifiApiInside() {
         for (final String e : jarEntries) {
             assertFalse(e.startsWith("org/apache/nifi/"), "nifi-api class bundled: " + e);
+            assertFalse(e.startsWith("io/pgcdc/nifi/tools/"), "the build-time manifest writer is bundled: " + e);
         }
         assertTrue(jarEntries.contains("io/pgcdc/jni/NativeLibrary.class"), "the JNI API is not in the processors jar");
     }
@@ -164,6 +168,145 @@ class NarLayoutTest {
             }
         }
         return needed;
+    }
+
+    /** The extension manifest's text, parsed: NiFi's StandardRuntimeManifestService reads this file for the usage pages. */
+    private static org.w3c.dom.Element extensionManifest() throws Exception {
+        try (JarFile jf = new JarFile(nar.toFile())) {
+            final ZipEntry e = jf.getEntry(EXTENSION_MANIFEST);
+            assertNotNull(e, "no " + EXTENSION_MANIFEST + ": NiFi logs \"There is no extension manifest\" and shows no usage page");
+            try (InputStream in = jf.getInputStream(e)) {
+                return javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in).getDocumentElement();
+            }
+        }
+    }
+
+    private static List<org.w3c.dom.Element> children(final org.w3c.dom.Element parent, final String name) {
+        final List<org.w3c.dom.Element> out = new ArrayList<>();
+        if (parent == null) {
+            return out;
+        }
+        for (org.w3c.dom.Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof org.w3c.dom.Element && n.getNodeName().equals(name)) {
+                out.add((org.w3c.dom.Element) n);
+            }
+        }
+        return out;
+    }
+
+    private static org.w3c.dom.Element child(final org.w3c.dom.Element parent, final String name) {
+        final List<org.w3c.dom.Element> c = children(parent, name);
+        return c.isEmpty() ? null : c.get(0);
+    }
+
+    private static String text(final org.w3c.dom.Element parent, final String name) {
+        final org.w3c.dom.Element c = child(parent, name);
+        return c == null ? null : c.getTextContent();
+    }
+
+    /**
+     * Every component of the services files is in the manifest with its type, description, tags, its
+     * properties (name, display name, description, required, sensitive, default) and relationships as
+     * the component itself reports them; systemApiVersion is the nifi-api version built against.
+     */
+    @Test
+    void extensionManifestDescribesEveryComponent() throws Exception {
+        final org.w3c.dom.Element root = extensionManifest();
+        assertEquals("extensionManifest", root.getNodeName());
+        assertTrue(text(root, "systemApiVersion") != null && text(root, "systemApiVersion").matches("2\\.\\d+\\.\\d+.*"),
+                "systemApiVersion " + text(root, "systemApiVersion"));
+        assertEquals("io.pgcdc", text(root, "groupId"));
+        assertEquals("pgcdc-nifi", text(root, "artifactId"));
+        final java.util.Map<String, org.w3c.dom.Element> byName = new java.util.HashMap<>();
+        for (final org.w3c.dom.Element x : children(child(root, "extensions"), "extension")) {
+            byName.put(text(x, "name"), x);
+        }
+        final List<String> expected = new ArrayList<>();
+        for (final String c : services(PROCESSOR_SERVICES)) {
+            expected.add(c);
+            checkExtension(byName.get(c), c, "PROCESSOR");
+        }
+        for (final String c : services(CS_SERVICES)) {
+            expected.add(c);
+            checkExtension(byName.get(c), c, "CONTROLLER_SERVICE");
+        }
+        assertEquals(new java.util.TreeSet<>(expected), new java.util.TreeSet<>(byName.keySet()), "extensions of the manifest");
+    }
+
+    private static void checkExtension(final org.w3c.dom.Element x, final String c, final String type) throws Exception {
+        assertNotNull(x, c + " is not in " + EXTENSION_MANIFEST);
+        assertEquals(type, text(x, "type"), c);
+        final Class<?> k = Class.forName(c);
+        final org.apache.nifi.annotation.documentation.CapabilityDescription cd =
+                k.getAnnotation(org.apache.nifi.annotation.documentation.CapabilityDescription.class);
+        assertNotNull(cd, c + " has no @CapabilityDescription");
+        assertEquals(cd.value(), text(x, "description"), c);
+        final List<String> tags = new ArrayList<>();
+        children(child(x, "tags"), "tag").forEach(t -> tags.add(t.getTextContent()));
+        assertEquals(List.of(k.getAnnotation(org.apache.nifi.annotation.documentation.Tags.class).value()), tags, c);
+
+        final org.apache.nifi.components.ConfigurableComponent component =
+                (org.apache.nifi.components.ConfigurableComponent) k.getConstructor().newInstance();
+        final List<org.w3c.dom.Element> props = children(child(x, "properties"), "property");
+        final List<org.apache.nifi.components.PropertyDescriptor> descriptors = component.getPropertyDescriptors();
+        assertFalse(descriptors.isEmpty(), c);
+        assertEquals(descriptors.size(), props.size(), c + ": properties in the manifest");
+        for (int i = 0; i < descriptors.size(); i++) {
+            final org.apache.nifi.components.PropertyDescriptor d = descriptors.get(i);
+            final org.w3c.dom.Element p = props.get(i);
+            final String where = c + " / " + d.getName();
+            assertEquals(d.getName(), text(p, "name"), where);
+            assertEquals(d.getDisplayName(), text(p, "displayName"), where);
+            assertEquals(d.getDescription(), text(p, "description"), where);
+            assertFalse(d.getDescription() == null || d.getDescription().isBlank(), where + " has no description");
+            assertEquals(String.valueOf(d.isRequired()), text(p, "required"), where);
+            assertEquals(String.valueOf(d.isSensitive()), text(p, "sensitive"), where);
+            assertEquals(d.getDefaultValue(), text(p, "defaultValue"), where);
+            if (d.getControllerServiceDefinition() != null) {
+                assertEquals(d.getControllerServiceDefinition().getName(),
+                        text(child(p, "controllerServiceDefinition"), "className"), where);
+            }
+        }
+        if (component instanceof org.apache.nifi.processor.Processor) {
+            final java.util.Map<String, String> rels = new java.util.TreeMap<>();
+            for (final org.w3c.dom.Element r : children(child(x, "relationships"), "relationship")) {
+                rels.put(text(r, "name"), text(r, "description"));
+            }
+            final java.util.Map<String, String> expected = new java.util.TreeMap<>();
+            for (final org.apache.nifi.processor.Relationship r : ((org.apache.nifi.processor.Processor) component).getRelationships()) {
+                expected.put(r.getName(), r.getDescription());
+            }
+            assertEquals(expected, rels, c + ": relationships");
+            final org.apache.nifi.annotation.behavior.InputRequirement ir =
+                    k.getAnnotation(org.apache.nifi.annotation.behavior.InputRequirement.class);
+            assertEquals(ir.value().name(), text(x, "inputRequirement"), c);
+        } else {
+            assertTrue(children(child(x, "providedServiceAPIs"), "providedServiceAPI").stream()
+                    .anyMatch(a -> text(a, "className").startsWith("io.pgcdc.nifi.services.")),
+                    c + ": no provided service API");
+        }
+    }
+
+    /** The additionalDetails pages are for components of the NAR and say something. */
+    @Test
+    void additionalDetailsBelongToComponents() throws Exception {
+        final List<String> components = new ArrayList<>(services(PROCESSOR_SERVICES));
+        components.addAll(services(CS_SERVICES));
+        int pages = 0;
+        try (JarFile jf = new JarFile(nar.toFile())) {
+            for (final String e : narEntries) {
+                if (e.startsWith(ADDITIONAL_DETAILS) && e.endsWith("/additionalDetails.md")) {
+                    final String c = e.substring(ADDITIONAL_DETAILS.length(), e.length() - "/additionalDetails.md".length());
+                    assertTrue(components.contains(c), e + " is not for a component of the NAR");
+                    try (InputStream in = jf.getInputStream(jf.getEntry(e))) {
+                        final String md = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                        assertTrue(md.startsWith("# " + c.substring(c.lastIndexOf('.') + 1)), e + " does not start with its title");
+                    }
+                    pages++;
+                }
+            }
+        }
+        assertTrue(pages >= 2, "additionalDetails pages: " + pages);
     }
 
     /**
