@@ -206,7 +206,13 @@ static void stmt_upsert(sqlw *w)
     set_values(w, "EXCLUDED", true);
 }
 
-pgcdc_code pgcdc_merge_sql_merge(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err)
+static void stmt_soft_delete_missing(sqlw *w); /* below, with the re-snapshot */
+
+/* The CDC merge; with soft_delete_missing (a re-snapshot), live rows the
+ * snapshot no longer has are soft-deleted between the merge and the state
+ * advance. */
+static pgcdc_code build_merge(const pgcdc_merge_table *t, bool soft_delete_missing, pgcdc_sql_list *out,
+                              pgcdc_error *err)
 {
     mbuild mb;
     pgcdc_code rc = mb_begin(&mb, t, out, err);
@@ -219,9 +225,18 @@ pgcdc_code pgcdc_merge_sql_merge(const pgcdc_merge_table *t, pgcdc_sql_list *out
     else
         stmt_merge(&mb.w);
     mb_end_stmt(&mb);
+    if (soft_delete_missing) {
+        stmt_soft_delete_missing(&mb.w);
+        mb_end_stmt(&mb);
+    }
     stmt_advance_state(&mb.w);
     mb_end_stmt(&mb);
     return mb_finish(&mb, PGCDC_OK, err);
+}
+
+pgcdc_code pgcdc_merge_sql_merge(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err)
+{
+    return build_merge(t, false, out, err);
 }
 
 /* 2c. the initial load: every journal row in the window inserted as it is,
@@ -320,20 +335,5 @@ static void stmt_soft_delete_missing(sqlw *w)
 
 pgcdc_code pgcdc_merge_sql_resnapshot(const pgcdc_merge_table *t, pgcdc_sql_list *out, pgcdc_error *err)
 {
-    mbuild mb;
-    pgcdc_code rc = mb_begin(&mb, t, out, err);
-    if (rc != PGCDC_OK)
-        return rc;
-    stmt_lock_state(&mb.w);
-    mb_end_stmt(&mb);
-    if (mb.m.d == PGCDC_DIALECT_POSTGRES && t->server_major < 15)
-        stmt_upsert(&mb.w);
-    else
-        stmt_merge(&mb.w);
-    mb_end_stmt(&mb);
-    stmt_soft_delete_missing(&mb.w);
-    mb_end_stmt(&mb);
-    stmt_advance_state(&mb.w);
-    mb_end_stmt(&mb);
-    return mb_finish(&mb, PGCDC_OK, err);
+    return build_merge(t, true, out, err);
 }

@@ -283,6 +283,8 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
  * to be created. A slot this destination did not record as its own is
  * refused (PGCDC_EINVAL naming it), never dropped. */
 pgcdc_code pl_choose_slot(pl_ctx *x, bool *fresh, pgcdc_error *err);
+/* Does t's destination table exist? (run.c) */
+pgcdc_code pl_dest_exists(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error *err);
 /* Records x->slot as this destination's (committed), then creates it. */
 pgcdc_code pl_slot_create_owned(pl_ctx *x, PGconn *repl, pgcdc_slot_created *created, pgcdc_error *err);
 

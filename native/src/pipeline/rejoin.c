@@ -120,22 +120,6 @@ pgcdc_code pl_mark_left(pl_ctx *x, const pgcdc_table_set *set, pgcdc_error *err)
     return rc;
 }
 
-/* t's destination table is there? */
-static pgcdc_code dest_there(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error *err)
-{
-    pgcdc_buf q = PGCDC_BUF_INIT;
-    pgcdc_code rc = pgcdc_merge_dest_qualified(&t->mt, &q, err);
-    const char *v[1] = {q.data};
-    PGresult *r = NULL;
-    if (rc == PGCDC_OK)
-        rc = pl_query(x->dst, "SELECT to_regclass($1) IS NOT NULL", 1, v, &r, err);
-    if (rc == PGCDC_OK)
-        *exists = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    pgcdc_buf_free(&q);
-    return rc;
-}
-
 /* Is there a _PGCDC_SNAPSHOT_CHUNKS (snapstate.c) in this destination? */
 static pgcdc_code chunks_table(pl_ctx *x, bool *exists, pgcdc_error *err)
 {
@@ -205,7 +189,7 @@ pgcdc_code pl_table_rejoin(pl_ctx *x, pl_table *t, pgcdc_error *err)
     }
     bool exists = false;
     if (rc == PGCDC_OK && found)
-        rc = dest_there(x, t, &exists, &e);
+        rc = pl_dest_exists(x, t, &exists, &e);
     if (rc == PGCDC_OK && !exists) {
         /* nothing to merge into: a table started over */
         pgcdc_log(PGCDC_LOG_INFO, "table %s.%s is included again but its destination table is gone; it is "

@@ -154,7 +154,7 @@ static pgcdc_code start_fresh(pl_ctx *x, pgcdc_error *err)
 /* Does t's destination table exist? (The reference's way to restart a
  * table: take it out of the included set, drop its destination table, add
  * it back - the table then has a state row but no destination table.) */
-static pgcdc_code dest_exists(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error *err)
+pgcdc_code pl_dest_exists(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error *err)
 {
     pgcdc_buf q = PGCDC_BUF_INIT;
     pgcdc_code rc = pgcdc_merge_dest_qualified(&t->mt, &q, err);
@@ -182,7 +182,7 @@ static pgcdc_code resume(pl_ctx *x, pgcdc_error *err)
         pgcdc_error e;
         pgcdc_code c = PGCDC_OK;
         bool exists = true;
-        if (strcmp(t->state, PL_NEW) != 0 && (c = dest_exists(x, t, &exists, &e)) != PGCDC_OK) {
+        if (strcmp(t->state, PL_NEW) != 0 && (c = pl_dest_exists(x, t, &exists, &e)) != PGCDC_OK) {
             if (err)
                 *err = e;
             return c;
