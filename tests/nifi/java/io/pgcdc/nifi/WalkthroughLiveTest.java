@@ -53,6 +53,7 @@ class WalkthroughLiveTest {
         pg.sql("postgres", "CREATE DATABASE replica_big");
         pg.sql("postgres", "CREATE DATABASE replica_order");
         pg.sql("postgres", "CREATE DATABASE replica_refused");
+        pg.sql("postgres", "CREATE DATABASE replica_restart");
         pg.sql("appdb", Files.readString(examples.resolve("01-test-data.sql")));
         String setup = Files.readString(examples.resolve("02-replication-setup.sql"))
                 .replace(":'password'", "'" + PASSWORD + "'");
@@ -549,6 +550,59 @@ class WalkthroughLiveTest {
         } finally {
             flow.stop();
             services.disableAll();
+        }
+    }
+
+    /**
+     * Issue 12 item 6: the source restarts during a chunked snapshot while NiFi keeps running. The session's
+     * exported snapshot is gone; its remaining chunks are dropped and the table's snapshot is taken again
+     * without a NiFi restart: the destination equals the source.
+     */
+    @Test
+    void aSnapshotWhoseSessionDiesWithTheSourceIsTakenAgain() throws Exception {
+        pg.sql("appdb", "CREATE TABLE app.rs (id integer PRIMARY KEY, v text NOT NULL);"
+                + "INSERT INTO app.rs SELECT g, md5(g::text) FROM generate_series(1, 20000) g;"
+                + "CREATE PUBLICATION rs_pub FOR TABLE app.rs;");
+        final Parameters ps = parameters("rs_slot", "replica_restart").set("Publication Name", "rs_pub")
+                .set("Included Table Names", "app.rs").set("Concurrent Snapshot Queries", "4");
+        final Services services = services(ps);
+        final Flow flow = new Flow(services);
+        try {
+            flow.capture.trigger(1);
+            flow.list.trigger(1);
+            final List<MockFlowFile> chunks = new java.util.ArrayList<>(flow.list.take("success"));
+            assertTrue(chunks.size() >= 2, "expected several chunks, got " + chunks.size());
+            // one chunk read before the restart, the others after it
+            flow.fetch.enqueue(chunks.get(0));
+            Flow.drain(flow.fetch);
+            flow.putSnapshot.enqueue(flow.fetch.take("success"));
+            Flow.drain(flow.putSnapshot);
+            flow.update.enqueue(flow.putSnapshot.take("success"));
+            flow.capture.stop();   // a walsender's shutdown waits for its client (see the test above)
+            pg.restart();
+            pg.sql("appdb", "UPDATE app.rs SET v = 'after' WHERE id IN (3, 19999); DELETE FROM app.rs WHERE id = 4;");
+            flow.fetch.enqueue(chunks.subList(1, chunks.size()));
+            final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (!"INCREMENTAL_REPLICATION".equals(stateAfterRestart(services, "app.rs"))
+                    || !liveRows("replica_restart", "rs").equals(sourceRows("rs"))) {
+                assertTrue(System.nanoTime() < end, "app.rs: " + stateAfterRestart(services, "app.rs")
+                        + " / live rows differ from the source; " + flow.fetch.logLines() + flow.list.logLines());
+                flow.step();
+            }
+            assertTrue(flow.fetch.logLines().stream().anyMatch(l -> l.contains("is taken again")), flow.fetch.logLines().toString());
+            assertEquals("19999", pg.sql("replica_restart", "SELECT count(*) FROM app.rs WHERE NOT \"_SNOWFLAKE_DELETED\""));
+        } finally {
+            flow.stop();
+            services.disableAll();
+        }
+    }
+
+    /* A table's state; the store's first read after a restart may meet its connection closed (it reconnects). */
+    static String stateAfterRestart(final Services s, final String table) {
+        try {
+            return states(s).get(table);
+        } catch (final io.pgcdc.jni.PgcdcException e) {
+            return e.getMessage();
         }
     }
 
