@@ -3,7 +3,9 @@
  *   - 200k rows cut into many chunks (CTID ranges on 14+, key ranges
  *     everywhere), read with 2 and 4 connections: every row exactly once
  *     (count and an order-independent hash of the keys equal the server's),
- *     several connections took part, progress readable while running;
+ *     several connections took part, progress readable while running, and
+ *     the workers' log lines carry the calling thread's log context (what
+ *     routes them to the calling NiFi processor's logger);
  *   - resume: a run stopped after some chunks (pgcdc_snapshot_reader_stop),
  *     and one that "crashes" (the rows callback fails) in the middle of a
  *     chunk, then a second run with the plan read back from its text and the
@@ -188,6 +190,23 @@ static void check_once(const collect *c, long long want_count, unsigned long lon
               want_count, want_hash);
 }
 
+/* Log lines of threads other than main: how many, and how many of them had
+ * main's log context. */
+static pthread_t main_thread;
+static int log_context_marker;
+static atomic_int worker_lines, worker_lines_in_context;
+
+static void context_log(void *ud, pgcdc_log_level level, const char *msg)
+{
+    if (!pthread_equal(pthread_self(), main_thread)) {
+        atomic_fetch_add(&worker_lines, 1);
+        if (pgcdc_log_thread_context() == &log_context_marker)
+            atomic_fetch_add(&worker_lines_in_context, 1);
+    }
+    if (level >= PGCDC_LOG_WARN)
+        snap_log(ud, level, msg);
+}
+
 static void test_parallel(PGconn *admin, pgcdc_chunking chunking)
 {
     long long count;
@@ -209,8 +228,18 @@ static void test_parallel(PGconn *admin, pgcdc_chunking chunking)
         collect_init(&c, NROWS, plan.nranges);
         pgcdc_code status;
         double t0 = snap_now();
+        main_thread = pthread_self();
+        atomic_store(&worker_lines, 0);
+        atomic_store(&worker_lines_in_context, 0);
+        pgcdc_log_set_handler(context_log, NULL, PGCDC_LOG_DEBUG);
+        pgcdc_log_set_thread_context(&log_context_marker);
         pgcdc_code rc = run("big", &plan, NULL, 0, conns, &c, &e, &status);
+        pgcdc_log_set_thread_context(NULL);
+        pgcdc_log_set_handler(snap_log, NULL, PGCDC_LOG_WARN);
         double dt = snap_now() - t0;
+        CHECK_MSG(atomic_load(&worker_lines) > 0 && atomic_load(&worker_lines) == atomic_load(&worker_lines_in_context),
+                  "%d of %d worker log lines had the caller's log context", atomic_load(&worker_lines_in_context),
+                  atomic_load(&worker_lines));
         CHECK_MSG(rc == PGCDC_OK, "%s", e.message);
         CHECK_INT(status, PGCDC_OK);
         CHECK_INT(c.rows, NROWS);

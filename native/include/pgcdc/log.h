@@ -23,6 +23,15 @@ void pgcdc_log(pgcdc_log_level level, const char *fmt, ...) __attribute__((forma
 
 const char *pgcdc_log_level_name(pgcdc_log_level level);
 
+/* Who a thread logs for, as the host sees it (the JNI glue: the Java sink of
+ * the call in progress); NULL unless set. The library never reads it: the
+ * handler does (pgcdc_log_thread_context), so a host can route a line to the
+ * component whose call logged it. Threads the library starts for a call (the
+ * snapshot reader's workers) take the starting thread's context, so their
+ * lines reach the same place as the caller's. */
+void pgcdc_log_set_thread_context(void *ctx);
+void *pgcdc_log_thread_context(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 static pgcdc_log_fn log_fn;
 static void *log_userdata;
 static pgcdc_log_level log_min = PGCDC_LOG_INFO;
+static _Thread_local void *thread_context;
 
 void pgcdc_log_set_handler(pgcdc_log_fn fn, void *userdata, pgcdc_log_level min_level)
 {
@@ -42,4 +43,14 @@ const char *pgcdc_log_level_name(pgcdc_log_level level)
     case PGCDC_LOG_ERROR: return "ERROR";
     }
     return "?";
+}
+
+void pgcdc_log_set_thread_context(void *ctx)
+{
+    thread_context = ctx;
+}
+
+void *pgcdc_log_thread_context(void)
+{
+    return thread_context;
 }

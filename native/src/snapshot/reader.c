@@ -77,6 +77,7 @@ typedef struct worker {
     snap_table *tab;
     uint64_t chunk_rows;
     bool callback_failed;    /* the rows callback stopped the run */
+    void *log_context;       /* the caller's (pgcdc_log_thread_context) */
     pthread_t thread;
 } worker;
 
@@ -645,6 +646,8 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     pgcdc_snapshot_reader *r = w->r;
+    /* a worker logs for the thread that started the run */
+    pgcdc_log_set_thread_context(w->log_context);
     pgcdc_error e;
     pgcdc_code rc = pgcdc_source_connect(r->cfg, false, &w->conn, &e);
     if (rc != PGCDC_OK) {
@@ -723,6 +726,8 @@ pgcdc_code pgcdc_snapshot_reader_run(pgcdc_snapshot_reader *r, pgcdc_error *err)
     /* One connection: read on the calling thread, so the callbacks run on
      * it (a JNI host hands each piece to Java as it comes). */
     bool here = n == 1;
+    for (int i = 0; i < n; i++)
+        workers[i].log_context = pgcdc_log_thread_context();
     if (here) {
         workers[0].r = r;
         worker_main(&workers[0]);

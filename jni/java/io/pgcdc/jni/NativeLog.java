@@ -10,9 +10,10 @@ import java.util.logging.Logger;
  * <p>The native library installs its log handler when it is loaded; each
  * line goes to the sink bound to the calling thread ({@link #bind}), else to
  * the default sink ({@link #setDefaultSink}), else to
- * {@code java.util.logging} (logger {@code io.pgcdc.native}). Lines logged by
- * native worker threads (the snapshot reader's) have no bound sink: they go
- * to the default one. Lines below INFO are not forwarded.
+ * {@code java.util.logging} (logger {@code io.pgcdc.native}). The binding is
+ * also the native thread's log context: lines logged by native worker threads
+ * a bound call starts (the snapshot reader's) go to the sink of that call.
+ * Lines below INFO are not forwarded.
  *
  * <p>Thread-safe. A sink is called on the thread that logged and must not
  * call back into the library.
@@ -57,7 +58,11 @@ public final class NativeLog {
     public static Binding bind(Sink sink) {
         final Sink before = BOUND.get();
         BOUND.set(sink);
+        final long nativeBefore = pushNative(sink);
         return () -> {
+            if (nativeBefore != NO_NATIVE) {
+                nPop(nativeBefore);
+            }
             if (before == null) {
                 BOUND.remove();
             } else {
@@ -66,11 +71,33 @@ public final class NativeLog {
         };
     }
 
-    /** Called by the native library (log_jni.c): the message as UTF-8. */
-    static void deliver(int level, byte[] utf8) {
+    private static final long NO_NATIVE = -1;
+
+    /* The native side of bind: the thread's native log context, which the
+     * threads the library starts inherit. Without the library (a caller that
+     * binds before anything loaded it, and it cannot load) the Java binding
+     * alone holds: nothing native can log then. */
+    private static long pushNative(Sink sink) {
+        try {
+            NativeLibrary.load();
+            return nPush(sink);
+        } catch (LinkageError | RuntimeException e) {
+            return NO_NATIVE;
+        }
+    }
+
+    private static native long nPush(Sink sink);
+
+    private static native void nPop(long before);
+
+    /**
+     * Called by the native library (log_jni.c): the message as UTF-8, and the
+     * sink bound where the logging thread's work was started (null: none).
+     */
+    static void deliver(int level, byte[] utf8, Sink started) {
         final Level l = level >= 0 && level < Level.values().length ? Level.values()[level] : Level.INFO;
         final String message = new String(utf8, StandardCharsets.UTF_8);
-        Sink s = BOUND.get();
+        Sink s = started != null ? started : BOUND.get();
         if (s == null) {
             s = defaultSink;
         }

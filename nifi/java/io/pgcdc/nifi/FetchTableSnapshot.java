@@ -95,10 +95,14 @@ public class FetchTableSnapshot extends AbstractProcessor {
                 ff = pieces.get(0);
             }
             if ("ENOTFOUND".equals(e.code())) {
-                // An abandoned attempt: its session was lost (a NiFi restart). ListTableSnapshotChunks takes the
-                // table's snapshot again; this chunk is not a reason to fail the table.
-                getLogger().warn("Dropping a chunk of {} from snapshot {}: {}", ff.getAttribute(Common.A_TABLE),
-                        ff.getAttribute(Common.A_SNAPSHOT_ID), e.getMessage());
+                // An abandoned attempt: its session was lost (a NiFi restart, or the source restarted under a
+                // running NiFi: then the registry still holds the dead session, and dropping it here lets
+                // ListTableSnapshotChunks take the table's snapshot again). Not a reason to fail the table.
+                final boolean current = SnapshotRegistry.lost(store.getSlotName(), ff.getAttribute(Common.A_TABLE),
+                        ff.getAttribute(Common.A_SNAPSHOT_ID));
+                getLogger().warn("Dropping a chunk of {} from snapshot {}{}: {}", ff.getAttribute(Common.A_TABLE),
+                        ff.getAttribute(Common.A_SNAPSHOT_ID), current ? " (its session is gone: the table's snapshot "
+                        + "is taken again)" : "", e.getMessage());
                 session.remove(ff);
                 return;
             }

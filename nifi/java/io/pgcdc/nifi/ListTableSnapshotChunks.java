@@ -178,7 +178,7 @@ public class ListTableSnapshotChunks extends AbstractProcessor {
         session.transfer(chunks, SUCCESS);
         final Set<String> pending = new LinkedHashSet<>(tables);
         pending.removeAll(done);
-        SnapshotRegistry.register(store.getSlotName(), snapshot, pending);
+        SnapshotRegistry.register(store.getSlotName(), snapshot, id, pending);
         session.commitAsync(() -> { }, failure -> SnapshotRegistry.discard(snapshot));
     }
 }

@@ -78,6 +78,8 @@ public class MarkTableFailed extends AbstractProcessor {
             context.yield();
             return;
         }
+        // ERROR: a bulletin on this component names the table and why
+        getLogger().error("Table {} is FAILED: {}", table, message);
         SnapshotRegistry.finished(store.getSlotName(), table);
         session.transfer(session.putAttribute(ff, Common.A_TABLE_STATE, "FAILED"), SUCCESS);
     }

@@ -39,6 +39,8 @@ import org.apache.nifi.processor.exception.ProcessException;
         @WritesAttribute(attribute = "pgcdc.durable.lsn", description = "The durable source position after the write"),
         @WritesAttribute(attribute = "pgcdc.failed.tables", description = "Tables the destination refused (a value it "
                 + "cannot hold, a schema change it cannot follow): moved to FAILED alone, the rest of the batch written"),
+        @WritesAttribute(attribute = "pgcdc.failed.table", description = "On failed tables: the table this FlowFile "
+                + "reports"),
         @WritesAttribute(attribute = "pgcdc.error.code", description = "On failure: the pgcdc error code"),
         @WritesAttribute(attribute = "pgcdc.error.message", description = "On failure: what is wrong")})
 public class PutJournalRows extends AbstractProcessor {
@@ -47,6 +49,13 @@ public class PutJournalRows extends AbstractProcessor {
     public static final Relationship SUCCESS = new Relationship.Builder().name("success")
             .description("Batches written to the journal (content unchanged).").build();
     public static final Relationship FAILURE = Common.FAILURE;
+    public static final Relationship FAILED_TABLES = new Relationship.Builder().name("failed tables")
+            .description("One FlowFile (no content, the batch's attributes) per table the destination refused in a "
+                    + "batch that was otherwise written: pgcdc.failed.table names it. The table is FAILED in the "
+                    + "Table State Store already; route this where someone looks.").build();
+
+    /** On a FlowFile of failed tables: the one table it reports. */
+    static final String A_FAILED_TABLE = "pgcdc.failed.table";
 
     /* One destination connection per concurrent task, reused between triggers. */
     private final ConcurrentLinkedQueue<Destination> idle = new ConcurrentLinkedQueue<>();
@@ -58,7 +67,7 @@ public class PutJournalRows extends AbstractProcessor {
 
     @Override
     public Set<Relationship> getRelationships() {
-        return Set.of(SUCCESS, FAILURE);
+        return Set.of(SUCCESS, FAILURE, FAILED_TABLES);
     }
 
     @Override
@@ -110,9 +119,15 @@ public class PutJournalRows extends AbstractProcessor {
         idle.add(dest);
         ff = session.putAttribute(ff, Common.A_DURABLE_LSN, Lsn.format(durable));
         if (!failedTables.isEmpty()) {
-            // those tables went to FAILED alone (the native log line says why); the rest is written
+            // those tables went to FAILED alone (the native log line says why); the rest is written. Logged
+            // at ERROR (a bulletin on this component) and one FlowFile each to 'failed tables'.
             getLogger().error("Tables failed while writing a batch (the other tables' rows are written): {}", failedTables);
             ff = session.putAttribute(ff, Common.A_FAILED_TABLES, String.join(",", failedTables));
+            for (final String table : failedTables) {
+                FlowFile f = session.create(ff);
+                f = session.putAttribute(f, A_FAILED_TABLE, table);
+                session.transfer(f, FAILED_TABLES);
+            }
         }
         if (!failedTables.isEmpty() || Common.KIND_SNAPSHOT.equals(ff.getAttribute(Common.A_KIND))) {
             // This write changed states behind the Table State Store (FAILED tables, rows snapshotted):

@@ -16,10 +16,12 @@ import java.util.Set;
 final class SnapshotRegistry {
     private static final class Entry {
         final SnapshotSession session;
+        final String id;    // the pgcdc.snapshot.id of its chunks
         final Set<String> pending = new HashSet<>();
 
-        Entry(final SnapshotSession session) {
+        Entry(final SnapshotSession session, final String id) {
             this.session = session;
+            this.id = id;
         }
     }
 
@@ -36,8 +38,9 @@ final class SnapshotRegistry {
         return BY_TABLE.containsKey(key(slot, table));
     }
 
-    static synchronized void register(final String slot, final SnapshotSession session, final Set<String> tables) {
-        final Entry e = new Entry(session);
+    static synchronized void register(final String slot, final SnapshotSession session, final String id,
+                                      final Set<String> tables) {
+        final Entry e = new Entry(session, id);
         for (final String t : tables) {
             e.pending.add(key(slot, t));
             BY_TABLE.put(key(slot, t), e);
@@ -56,6 +59,23 @@ final class SnapshotRegistry {
                 e.session.close();
             }
         }
+    }
+
+    /**
+     * The session of snapshot id died under NiFi (the source restarted: its exported snapshot is gone): it is
+     * dropped for all its tables, so ListTableSnapshotChunks takes their snapshots again. A chunk of an older
+     * attempt (id no longer registered) changes nothing.
+     *
+     * @return whether the table's current session was that one
+     */
+    static synchronized boolean lost(final String slot, final String table, final String id) {
+        final Entry e = BY_TABLE.get(key(slot, table));
+        if (e == null || id == null || !id.equals(e.id)) {
+            return false;
+        }
+        BY_TABLE.values().removeIf(x -> x == e);
+        e.session.close();
+        return true;
     }
 
     /** Drops a session whose chunks never reached NiFi (the commit failed). */
