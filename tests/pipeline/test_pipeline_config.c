@@ -3,7 +3,17 @@
 #include <string.h>
 
 #include "check.h"
+#include "pgcdc/log.h"
 #include "pgcdc/pipeline.h"
+
+/* the last warning logged */
+static char warned[512];
+static void keep_warning(void *ud, pgcdc_log_level level, const char *message)
+{
+    (void)ud;
+    if (level == PGCDC_LOG_WARN)
+        strncpy(warned, message, sizeof warned - 1);
+}
 
 static pgcdc_code set(pgcdc_pipeline_config *c, const char *n, const char *v, pgcdc_error *e)
 {
@@ -86,6 +96,14 @@ int main(void)
     CHECK(strstr(e.message, "PostgreSQL Connection URL") == NULL);
     CHECK(strncmp(e.message, "Destination Connection URL: Destination", 39) != 0);
     CHECK_NOT_CONTAINS(e.message, "s3cret!");
+    /* so do the URL parser's warnings (an ignored JDBC property) */
+    pgcdc_log_set_handler(keep_warning, NULL, PGCDC_LOG_WARN);
+    CHECK_INT(set(&c, "Destination Connection URL", "jdbc:postgresql://h/db?readOnly=true", &e), PGCDC_OK);
+    CHECK_CONTAINS(warned, "Destination Connection URL: JDBC property readOnly is ignored");
+    warned[0] = '\0';
+    CHECK_INT(set(&c, "PostgreSQL Connection URL", "jdbc:postgresql://h/db?readOnly=true", &e), PGCDC_OK);
+    CHECK_CONTAINS(warned, "PostgreSQL Connection URL: JDBC property readOnly is ignored");
+    pgcdc_log_set_handler(NULL, NULL, PGCDC_LOG_WARN);
 
     /* unknown names: the source parser suggests the closest */
     CHECK_INT(set(&c, "Publication Nmae", "x", &e), PGCDC_EINVAL);

@@ -31,6 +31,9 @@ typedef struct pgcdc_source_config {
     char *password;        /* PostgreSQL Password (sensitive; overrides one in the URL) */
     char *publication;     /* Publication Name */
     char *slot_name;       /* Replication Slot Name, NULL = generate */
+    const char *url_param; /* the parameter the URL parser's warnings name: PostgreSQL
+                              Connection URL (init), or the caller's own (a static
+                              string, e.g. Destination Connection URL) */
 
     /* Private to config.c: the parameter values keys/values are rebuilt from,
      * so that SSL Mode and SSL Root Certificate win over the URL whatever

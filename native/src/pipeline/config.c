@@ -17,6 +17,7 @@ void pgcdc_pipeline_config_init(pgcdc_pipeline_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     pgcdc_source_config_init(&cfg->source);
     pgcdc_source_config_init(&cfg->dest);
+    cfg->dest.url_param = PGCDC_P_DEST_URL; /* the URL parser's warnings name the parameter the user set */
     cfg->ident_case = PGCDC_IDENT_CASE_SENSITIVE;
     cfg->snapshot_connections = 2;
     /* The destination needs no publication; the shared validation asks for one. */

@@ -614,7 +614,7 @@ static const char *map_target(const char *v)
     return NULL;
 }
 
-static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, bool quiet, const char **ssl_flag,
+static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, const char *warn, const char **ssl_flag,
                                 pgcdc_error *err)
 {
     const jdbc_prop *jp = find_jdbc_prop(key);
@@ -648,10 +648,10 @@ static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, b
     bool b;
     switch (jp->kind) {
     case JP_MAP:
-        if (!quiet && strcmp(jp->libpq, "sslkey") == 0 && strlen(val) > 4 &&
+        if (warn && strcmp(jp->libpq, "sslkey") == 0 && strlen(val) > 4 &&
             (strcasecmp(val + strlen(val) - 4, ".pk8") == 0 || strcasecmp(val + strlen(val) - 4, ".der") == 0))
             pgcdc_log(PGCDC_LOG_WARN, "%s: sslkey looks like the JDBC driver's PKCS-8 DER key; libpq needs PEM: "
-                      "convert it with openssl pkcs8 -inform DER -in key.pk8 -out key.pem", P_URL);
+                      "convert it with openssl pkcs8 -inform DER -in key.pk8 -out key.pem", warn);
         return kv_put(out, jp->libpq, val, err);
     case JP_SSL:
         if (val[0] && !parse_bool(val, &b))
@@ -664,9 +664,9 @@ static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, b
             return pgcdc_error_set(err, PGCDC_EINVAL, "%s: targetServerType \"%s\" is not valid; use any, "
                                    "primary, secondary or preferSecondary", P_URL,
                                    echoable(val) ? val : "(unprintable)");
-        if (!quiet && strcasecmp(val, "preferPrimary") == 0)
+        if (warn && strcasecmp(val, "preferPrimary") == 0)
             pgcdc_log(PGCDC_LOG_WARN, "%s: targetServerType=preferPrimary has no libpq counterpart; "
-                      "using target_session_attrs=any", P_URL);
+                      "using target_session_attrs=any", warn);
         return kv_put(out, jp->libpq, t, err);
     }
     case JP_BOOL01:
@@ -677,8 +677,8 @@ static pgcdc_code jdbc_property(const char *key, const char *val, kvlist *out, b
             return kv_put(out, jp->libpq, b ? "1" : "0", err);
         return kv_put(out, jp->libpq, b ? "random" : "disable", err);
     case JP_IGNORE:
-        if (!quiet)
-            pgcdc_log(PGCDC_LOG_WARN, "%s: JDBC property %s is ignored: %s", P_URL, jp->name, jp->libpq);
+        if (warn)
+            pgcdc_log(PGCDC_LOG_WARN, "%s: JDBC property %s is ignored: %s", warn, jp->name, jp->libpq);
         return PGCDC_OK;
     case JP_REJECT:
         return pgcdc_error_set(err, PGCDC_EINVAL, "%s: remove property %s: %s", P_URL, jp->name, jp->libpq);
@@ -758,7 +758,7 @@ static pgcdc_code jdbc_host(const char *s, size_t n, pgcdc_buf *hosts, pgcdc_buf
  * user[:password]@ before the hosts. Not accepted: jdbc:postgresql:database
  * (no host; the driver would mean localhost, which is not where a connector's
  * source is) - the message says what form to use. */
-static pgcdc_code parse_jdbc(const char *url, kvlist *out, bool quiet, pgcdc_error *err)
+static pgcdc_code parse_jdbc(const char *url, kvlist *out, const char *warn, pgcdc_error *err)
 {
     static const char prefix[] = "jdbc:postgresql:";
     if (strncasecmp(url, prefix, sizeof prefix - 1) != 0) {
@@ -863,7 +863,7 @@ static pgcdc_code parse_jdbc(const char *url, kvlist *out, bool quiet, pgcdc_err
             else if (kl == 0)
                 rc = pgcdc_error_set(err, PGCDC_EINVAL, "%s: a property has no name before '='", P_URL);
             else
-                rc = jdbc_property(key, val, out, quiet, &ssl_flag, err);
+                rc = jdbc_property(key, val, out, warn, &ssl_flag, err);
             free(key);
             free(val);
         }
@@ -878,11 +878,11 @@ static pgcdc_code parse_jdbc(const char *url, kvlist *out, bool quiet, pgcdc_err
 
 /* ---- URL dispatch ------------------------------------------------------- */
 
-static pgcdc_code parse_url(const char *url, kvlist *out, bool quiet, pgcdc_error *err)
+static pgcdc_code parse_url(const char *url, kvlist *out, const char *warn, pgcdc_error *err)
 {
     pgcdc_code rc;
     if (strncasecmp(url, "jdbc:", 5) == 0)
-        rc = parse_jdbc(url, out, quiet, err);
+        rc = parse_jdbc(url, out, warn, err);
     else if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
         rc = parse_libpq(url, out, err);
     else if (strstr(url, "://"))
@@ -902,12 +902,13 @@ static pgcdc_code parse_url(const char *url, kvlist *out, bool quiet, pgcdc_erro
 
 /* Recomputes cfg->keys/values from url (NULL: none) and the SSL overrides.
  * On failure cfg is unchanged. */
+/* quiet: no warnings (the URL was parsed, and warned about, before) */
 static pgcdc_code rebuild(pgcdc_source_config *cfg, const char *url, bool quiet, pgcdc_error *err)
 {
     kvlist l = {0};
     pgcdc_code rc = PGCDC_OK;
     if (url)
-        rc = parse_url(url, &l, quiet, err);
+        rc = parse_url(url, &l, quiet ? NULL : cfg->url_param ? cfg->url_param : P_URL, err);
     if (rc == PGCDC_OK && cfg->ssl_mode)
         rc = kv_put(&l, "sslmode", cfg->ssl_mode, err);
     if (rc == PGCDC_OK && cfg->ssl_root_cert)
