@@ -283,6 +283,8 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
  * to be created. A slot this destination did not record as its own is
  * refused (PGCDC_EINVAL naming it), never dropped. */
 pgcdc_code pl_choose_slot(pl_ctx *x, bool *fresh, pgcdc_error *err);
+/* Frees a working copy's columns and dropped list (schema.c). */
+void pl_shape_copy_free(pl_table *nt);
 /* Does t's destination table exist? (run.c) */
 pgcdc_code pl_dest_exists(pl_ctx *x, pl_table *t, bool *exists, pgcdc_error *err);
 /* Records x->slot as this destination's (committed), then creates it. */

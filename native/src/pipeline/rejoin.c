@@ -134,15 +134,6 @@ static pgcdc_code chunks_table(pl_ctx *x, bool *exists, pgcdc_error *err)
     return rc;
 }
 
-static void free_shape(pl_table *nt)
-{
-    free(nt->colnames);
-    free(nt->mcols);
-    free(nt->pcols);
-    free(nt->colptrs);
-    pl_dropped_clear(nt);
-}
-
 /* nt: t's identity and journal with the source's current columns (x->src's
  * catalog); t's columns it no longer has join the dropped list. */
 static pgcdc_code current_shape(pl_ctx *x, const pl_table *t, pl_table *nt, pgcdc_error *err)
@@ -236,7 +227,7 @@ pgcdc_code pl_table_rejoin(pl_ctx *x, pl_table *t, pgcdc_error *err)
     pgcdc_sql_list_free(&l);
     if (rc != PGCDC_OK) {
         if (have_nt)
-            free_shape(&nt);
+            pl_shape_copy_free(&nt);
         if (pl_ends_attempt(rc, &e)) {
             if (err)
                 *err = e;
@@ -245,7 +236,7 @@ pgcdc_code pl_table_rejoin(pl_ctx *x, pl_table *t, pgcdc_error *err)
         return pl_fail(x, t, e.message, err); /* no key now, a change the planner refuses ... */
     }
     /* t takes the new shape and generation */
-    free_shape(t);
+    pl_shape_copy_free(t);
     free(t->done_chunks);
     bool had_plan = t->has_plan;
     pgcdc_snapshot_plan plan = t->plan;

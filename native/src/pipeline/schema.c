@@ -96,7 +96,9 @@ bool pl_relation_matches(pl_ctx *x, const pl_table *t, const pgcdc_relation *rel
     return same;
 }
 
-static void free_copy(pl_table *nt)
+/* Frees a working copy's column description and dropped list (the copy
+ * shares its other pointers with the table it was made from). */
+void pl_shape_copy_free(pl_table *nt)
 {
     free(nt->colnames);
     free(nt->mcols);
@@ -187,7 +189,7 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
         rc = pgcdc_merge_sql_create_journal(&nt.mt, &l, &e);
     if (rc != PGCDC_OK) {
         pgcdc_sql_list_free(&l);
-        free_copy(&nt);
+        pl_shape_copy_free(&nt);
         if (pl_ends_attempt(rc, &e)) {
             if (err)
                 *err = e;
@@ -213,7 +215,7 @@ pgcdc_code pl_schema_change(pl_ctx *x, pl_table *t, const pgcdc_relation *rel, p
     }
     pgcdc_sql_list_free(&l);
     if (rc != PGCDC_OK) {
-        free_copy(&nt);
+        pl_shape_copy_free(&nt);
         if (pl_ends_attempt(rc, &e)) {
             if (err)
                 *err = e;
